@@ -12,6 +12,7 @@ public static class Program
         var root = new RootCommand("gen: numbered generations, instant rollback and a record of what a Debian machine runs, from a git repository.");
         root.Add(HashCommand.Create());
         root.Add(StoreCommands.Create());
+        root.Add(JournalCommands.Create());
 
         var parse = root.Parse(args);
         try
