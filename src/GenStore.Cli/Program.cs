@@ -10,6 +10,7 @@ public static class Program
     public static int Main(string[] args)
     {
         var root = new RootCommand("gen: numbered generations, instant rollback and a record of what a Debian machine runs, from a git repository.");
+        StateOptions.AddTo(root);
         root.Add(HashCommand.Create());
         root.Add(StoreCommands.Create());
         root.Add(JournalCommands.Create());
