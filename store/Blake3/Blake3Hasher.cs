@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Numerics;
 
 namespace GenStore.Store;
 
@@ -19,6 +20,7 @@ public sealed class Blake3Hasher
     private int _blockLen;
     private int _blocksCompressed;
     private ulong _chunkCounter;
+    private int _threads = 1;
 
     /// <summary>A hasher in the default (unkeyed) mode.</summary>
     public Blake3Hasher() : this(Blake3Core.IV, 0)
@@ -65,38 +67,57 @@ public sealed class Blake3Hasher
     }
 
     /// <summary>Adds more input.</summary>
-    public void Update(ReadOnlySpan<byte> input)
+    /// <remarks>Whole subtrees of the input are hashed many chunks at a time with the widest SIMD kernel, and on up to
+    /// <see cref="Threads"/> threads; the result is the same for any split of the input and any thread count.</remarks>
+    public unsafe void Update(ReadOnlySpan<byte> input)
     {
-        Span<uint> words = stackalloc uint[16];
-        Span<uint> output = stackalloc uint[16];
-        while (!input.IsEmpty)
+        var level = Blake3Simd.Current;
+        fixed (byte* start = input)
+        fixed (uint* key = _key)
         {
-            var chunkLen = (_blocksCompressed * Blake3.BlockLen) + _blockLen;
-            if (chunkLen == Blake3.ChunkLen)
+            var p = start;
+            long left = input.Length;
+            uint* cv = stackalloc uint[8];
+            while (left > 0)
             {
-                // The chunk is complete and more input follows, so it is not the root: fold it into the tree.
-                ChunkOutput(words, out var counter, out var blockLen, out var flags);
-                Blake3Core.Compress(_chunkCv, words, counter, blockLen, flags, output);
-                var totalChunks = _chunkCounter + 1;
-                PushChunkCv(output[..8], totalChunks);
-                StartChunk(totalChunks);
-            }
+                if (ChunkBytes == Blake3.ChunkLen)
+                {
+                    // The chunk is complete and more input follows, so it is not the root: fold it into the tree.
+                    CompleteChunk();
+                }
 
-            if (_blockLen == Blake3.BlockLen)
-            {
-                Blake3Core.LoadBlock(_block, words);
-                Blake3Core.Compress(_chunkCv, words, _chunkCounter, Blake3.BlockLen, _flags | StartFlag(), output);
-                output[..8].CopyTo(_chunkCv);
-                _blocksCompressed++;
-                _blockLen = 0;
-            }
+                if (ChunkBytes == 0 && left > Blake3.ChunkLen)
+                {
+                    // The largest power-of-two run of whole chunks that leaves at least one byte for the last
+                    // chunk (which may be the root and so must wait for finalize), and that starts at a
+                    // multiple of its own size, so it is one complete subtree of the final tree.
+                    var chunks = 1UL << BitOperations.Log2((ulong)((left - 1) / Blake3.ChunkLen));
+                    while (((chunks - 1) & _chunkCounter) != 0)
+                    {
+                        chunks /= 2;
+                    }
 
-            var want = Math.Min(Blake3.BlockLen - _blockLen, Blake3.ChunkLen - chunkLen);
-            var take = Math.Min(want, input.Length);
-            input[..take].CopyTo(_block.AsSpan(_blockLen));
-            _blockLen += take;
-            input = input[take..];
+                    Blake3Tree.SubtreeCv(p, (long)chunks, key, _chunkCounter, _flags, level, Threads, cv);
+                    PushCv(new ReadOnlySpan<uint>(cv, 8), _chunkCounter + chunks, BitOperations.Log2(chunks));
+                    StartChunk(_chunkCounter + chunks);
+                    p += (long)chunks * Blake3.ChunkLen;
+                    left -= (long)chunks * Blake3.ChunkLen;
+                    continue;
+                }
+
+                var take = (int)Math.Min(Blake3.ChunkLen - ChunkBytes, left);
+                AppendToChunk(new ReadOnlySpan<byte>(p, take));
+                p += take;
+                left -= take;
+            }
         }
+    }
+
+    /// <summary>How many threads <see cref="Update"/> may use for large inputs; 1 (the default) hashes on the calling thread only.</summary>
+    public int Threads
+    {
+        get => _threads;
+        set => _threads = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "the thread count must be at least 1");
     }
 
     /// <summary>Fills <paramref name="output"/> with the hash; any length, the first 32 bytes being the default digest.</summary>
@@ -169,13 +190,50 @@ public sealed class Blake3Hasher
         flags = _flags | StartFlag() | Blake3Core.ChunkEnd;
     }
 
-    private void PushChunkCv(ReadOnlySpan<uint> cv, ulong totalChunks)
+    private int ChunkBytes => (_blocksCompressed * Blake3.BlockLen) + _blockLen;
+
+    private void CompleteChunk()
     {
-        // Merge completed subtrees: each trailing zero bit of the chunk count closes one level.
+        Span<uint> words = stackalloc uint[16];
+        Span<uint> output = stackalloc uint[16];
+        ChunkOutput(words, out var counter, out var blockLen, out var flags);
+        Blake3Core.Compress(_chunkCv, words, counter, blockLen, flags, output);
+        PushCv(output[..8], _chunkCounter + 1, 0);
+        StartChunk(_chunkCounter + 1);
+    }
+
+    private void AppendToChunk(ReadOnlySpan<byte> input)
+    {
+        Span<uint> words = stackalloc uint[16];
+        Span<uint> output = stackalloc uint[16];
+        while (!input.IsEmpty)
+        {
+            if (_blockLen == Blake3.BlockLen)
+            {
+                Blake3Core.LoadBlock(_block, words);
+                Blake3Core.Compress(_chunkCv, words, _chunkCounter, Blake3.BlockLen, _flags | StartFlag(), output);
+                output[..8].CopyTo(_chunkCv);
+                _blocksCompressed++;
+                _blockLen = 0;
+            }
+
+            var take = Math.Min(Blake3.BlockLen - _blockLen, input.Length);
+            input[..take].CopyTo(_block.AsSpan(_blockLen));
+            _blockLen += take;
+            input = input[take..];
+        }
+    }
+
+    /// <summary>Pushes the chaining value of a complete subtree of 2^<paramref name="height"/> chunks that ends at chunk
+    /// <paramref name="totalChunks"/>, merging every subtree it completes.</summary>
+    private void PushCv(ReadOnlySpan<uint> cv, ulong totalChunks, int height)
+    {
+        // Each trailing zero bit of the chunk count above the subtree's own height closes one more level.
         Span<uint> merged = stackalloc uint[8];
         Span<uint> block = stackalloc uint[16];
         Span<uint> output = stackalloc uint[16];
         cv.CopyTo(merged);
+        totalChunks >>= height;
         while ((totalChunks & 1) == 0)
         {
             _cvStackLen--;
