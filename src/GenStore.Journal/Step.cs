@@ -46,6 +46,10 @@ public abstract record Step
     /// <summary>The origin of this step, for error messages and <c>gen explain</c>.</summary>
     public SourceSpan Source { get; init; } = SourceSpan.None;
 
+    /// <summary>Where the step's own line is in a journal file (file, line, column 1); <see cref="SourceSpan.None"/> for steps built in memory.</summary>
+    /// <remarks>Not printed and not part of equality: it only lets errors name the journal line as well as the <c>.gen</c> line.</remarks>
+    public SourceSpan Location { get; init; } = SourceSpan.None;
+
     /// <summary>The identity this step owns.</summary>
     public abstract StepIdentity Identity { get; }
 

@@ -1,0 +1,288 @@
+namespace GenStore.Journal;
+
+/// <summary>Diffs two journals by identity into an ordered <see cref="Plan"/> (DESIGN §7).</summary>
+/// <remarks>
+/// The base order is: every undo in reverse old order, then every do and change in new order. Both journals are
+/// valid (parents before children, groups before the users and paths that need them), so that order already puts
+/// children before parents when undoing and parents before children when doing. Dependencies between the two
+/// halves (a user changed off a group before the group is deleted, a group created before a user is changed onto
+/// it, a directory undone before a file takes its path) are added as edges, and a stable topological sort keeps
+/// the base order wherever the edges allow it.
+/// </remarks>
+public static class JournalDiff
+{
+    /// <summary>The plan that takes a machine from <paramref name="old"/> to <paramref name="new"/>; empty when they are equal.</summary>
+    /// <remarks>Both journals should pass the static checks; for duplicate identities the first step wins.</remarks>
+    public static Plan Plan(Journal old, Journal @new)
+    {
+        var oldIndex = new Dictionary<StepIdentity, int>(old.Steps.Count);
+        for (var i = 0; i < old.Steps.Count; i++)
+        {
+            oldIndex.TryAdd(old.Steps[i].Identity, i);
+        }
+
+        // (action, phase, position): phase 0 = undo in reverse old order, phase 1 = do/change in new order.
+        var actions = new List<PlanAction>();
+        var priority = new List<long>();
+        var matched = new bool[old.Steps.Count];
+        var seenNew = new HashSet<StepIdentity>();
+        for (var j = 0; j < @new.Steps.Count; j++)
+        {
+            var step = @new.Steps[j];
+            if (!seenNew.Add(step.Identity))
+            {
+                continue;
+            }
+
+            if (!oldIndex.TryGetValue(step.Identity, out var i))
+            {
+                actions.Add(PlanAction.Create(step));
+                priority.Add(DoPriority(j));
+                continue;
+            }
+
+            matched[i] = true;
+            var before = old.Steps[i];
+            if (before.Equals(step))
+            {
+                continue;
+            }
+
+            if (before.GetType() == step.GetType())
+            {
+                actions.Add(PlanAction.Modify(before, step));
+                priority.Add(DoPriority(j));
+            }
+            else
+            {
+                actions.Add(PlanAction.Remove(before));
+                priority.Add(UndoPriority(i));
+                actions.Add(PlanAction.Create(step));
+                priority.Add(DoPriority(j));
+            }
+        }
+
+        for (var i = 0; i < old.Steps.Count; i++)
+        {
+            if (!matched[i] && oldIndex[old.Steps[i].Identity] == i)
+            {
+                actions.Add(PlanAction.Remove(old.Steps[i]));
+                priority.Add(UndoPriority(i));
+            }
+        }
+
+        if (actions.Count == 0)
+        {
+            return GenStore.Journal.Plan.Empty;
+        }
+
+        return new Plan(Order(actions, priority));
+    }
+
+    private static long UndoPriority(int oldIndex) => -(long)oldIndex - 1 - int.MaxValue;
+
+    private static long DoPriority(int newIndex) => newIndex;
+
+    private static PlanAction[] Order(List<PlanAction> actions, List<long> priority)
+    {
+        var edges = BuildEdges(actions);
+        var indegree = new int[actions.Count];
+        foreach (var list in edges.Values)
+        {
+            foreach (var to in list)
+            {
+                indegree[to]++;
+            }
+        }
+
+        var ready = new PriorityQueue<int, long>();
+        for (var a = 0; a < actions.Count; a++)
+        {
+            if (indegree[a] == 0)
+            {
+                ready.Enqueue(a, priority[a]);
+            }
+        }
+
+        var ordered = new List<PlanAction>(actions.Count);
+        var emitted = new bool[actions.Count];
+        while (ordered.Count < actions.Count)
+        {
+            if (ready.Count == 0)
+            {
+                // Only journals that fail the static checks can make a cycle; fall back to the base order for the rest.
+                var rest = Enumerable.Range(0, actions.Count).Where(a => !emitted[a]).OrderBy(a => priority[a]);
+                ordered.AddRange(rest.Select(a => actions[a]));
+                break;
+            }
+
+            var next = ready.Dequeue();
+            emitted[next] = true;
+            ordered.Add(actions[next]);
+            if (edges.TryGetValue(next, out var targets))
+            {
+                foreach (var to in targets)
+                {
+                    if (--indegree[to] == 0)
+                    {
+                        ready.Enqueue(to, priority[to]);
+                    }
+                }
+            }
+        }
+
+        return [.. ordered];
+    }
+
+    private static Dictionary<int, List<int>> BuildEdges(List<PlanAction> actions)
+    {
+        var pathNew = new Dictionary<string, int>(StringComparer.Ordinal);
+        var pathUndo = new Dictionary<string, int>(StringComparer.Ordinal);
+        var accountNew = new Dictionary<StepIdentity, int>();
+        var accountUndo = new Dictionary<StepIdentity, int>();
+        for (var a = 0; a < actions.Count; a++)
+        {
+            var action = actions[a];
+            var id = action.Identity;
+            var target = id.Kind == IdentityKind.Path ? null : (action.Kind == PlanActionKind.Undo ? accountUndo : accountNew);
+            if (id.Kind == IdentityKind.Path)
+            {
+                (action.Kind == PlanActionKind.Undo ? pathUndo : pathNew)[id.Name] = a;
+            }
+            else
+            {
+                target![id] = a;
+            }
+        }
+
+        var edges = new Dictionary<int, List<int>>();
+        void Edge(int from, int to)
+        {
+            if (!edges.TryGetValue(from, out var list))
+            {
+                edges[from] = list = [];
+            }
+
+            list.Add(to);
+        }
+
+        for (var a = 0; a < actions.Count; a++)
+        {
+            var action = actions[a];
+            if (action.New is { } added)
+            {
+                if (added.Identity.Kind == IdentityKind.Path)
+                {
+                    var path = added.Identity.Name;
+                    if (action.Kind == PlanActionKind.Do && pathUndo.TryGetValue(path, out var undoSame))
+                    {
+                        Edge(undoSame, a);
+                    }
+
+                    foreach (var parent in Ancestors(path))
+                    {
+                        if (pathNew.TryGetValue(parent, out var p))
+                        {
+                            Edge(p, a);
+                        }
+                    }
+                }
+
+                foreach (var account in Accounts(added))
+                {
+                    if (accountNew.TryGetValue(account, out var creator) && creator != a)
+                    {
+                        Edge(creator, a);
+                    }
+                }
+            }
+
+            if (action.Old is { } removed)
+            {
+                if (action.Kind == PlanActionKind.Undo && removed.Identity.Kind == IdentityKind.Path)
+                {
+                    foreach (var parent in Ancestors(removed.Identity.Name))
+                    {
+                        if (pathUndo.TryGetValue(parent, out var p))
+                        {
+                            Edge(a, p);
+                        }
+                    }
+                }
+
+                foreach (var account in Accounts(removed))
+                {
+                    if (accountUndo.TryGetValue(account, out var remover) && remover != a)
+                    {
+                        Edge(a, remover);
+                    }
+                }
+            }
+        }
+
+        return edges;
+    }
+
+    /// <summary>The proper ancestors of an absolute path, nearest first, without <c>/</c>.</summary>
+    internal static IEnumerable<string> Ancestors(string path)
+    {
+        for (var i = path.LastIndexOf('/'); i > 0; i = path.LastIndexOf('/', i - 1))
+        {
+            yield return path[..i];
+        }
+    }
+
+    /// <summary>The accounts a step needs to exist: owners and groups of paths, the groups of a user.</summary>
+    internal static IEnumerable<StepIdentity> Accounts(Step step)
+    {
+        switch (step)
+        {
+            case MkdirStep m:
+                yield return new StepIdentity(IdentityKind.User, m.Owner);
+                yield return new StepIdentity(IdentityKind.Group, m.Group);
+                break;
+            case CopyStep c:
+                yield return new StepIdentity(IdentityKind.User, c.Owner);
+                yield return new StepIdentity(IdentityKind.Group, c.Group);
+                break;
+            case UserStep u:
+                if (u.PrimaryGroup is { } primary)
+                {
+                    yield return new StepIdentity(IdentityKind.Group, primary);
+                }
+
+                foreach (var g in u.Groups)
+                {
+                    yield return new StepIdentity(IdentityKind.Group, g);
+                }
+
+                break;
+        }
+    }
+}
+
+/// <summary>Which RUN triggers a switch fires: those whose <c>on=</c> pattern matches a path the plan changed.</summary>
+public static class Triggers
+{
+    /// <summary>The RUN steps of <paramref name="newJournal"/>, in journal order, that match a path created, changed or removed by <paramref name="plan"/>.</summary>
+    /// <remarks>Patterns follow <see cref="PathGlob"/>; a trigger that is itself new or changed runs only if a matching path changed too.</remarks>
+    public static IReadOnlyList<RunStep> ToRun(Plan plan, Journal newJournal)
+    {
+        var paths = plan.ChangedPaths();
+        if (paths.Count == 0)
+        {
+            return [];
+        }
+
+        var result = new List<RunStep>();
+        foreach (var step in newJournal.Steps)
+        {
+            if (step is RunStep run && run.On.Any(pattern => paths.Any(path => PathGlob.IsMatch(pattern, path))))
+            {
+                result.Add(run);
+            }
+        }
+
+        return result;
+    }
+}
