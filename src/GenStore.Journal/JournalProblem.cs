@@ -14,7 +14,8 @@ public sealed record JournalProblem(string Code, string File, int Line, int Colu
     /// <summary><c>file:line:col: CODE message (from src.gen:3:1)</c>, the one-line form <c>gen journal check</c> prints.</summary>
     public override string ToString()
     {
-        var where = Line <= 0 ? File : Column <= 0 ? $"{File}:{Line}" : $"{File}:{Line}:{Column}";
+        var file = File.Length == 0 ? "(journal)" : File;
+        var where = Line <= 0 ? file : Column <= 0 ? $"{file}:{Line}" : $"{file}:{Line}:{Column}";
         var from = Source.File.Length == 0 ? string.Empty : $" (from {Source})";
         return $"{where}: {Code} {Message}{from}";
     }
