@@ -35,6 +35,7 @@ public static class ExitCodes
             InputException e => (BadInput, e.Message),
             CorruptObjectException e => (CorruptStore, e.Message),
             MissingObjectException e => (CorruptStore, e.Message),
+            Generations.BusyException e => (Busy, e.Message),
             GenException e => (Failed, e.Message),
             IOException e when e.HResult == 28 || e.Message.Contains("No space left", StringComparison.Ordinal)
                 => (Failed, $"the disk is full: {e.Message}; free some space and run the command again"),
