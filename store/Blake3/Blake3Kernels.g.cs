@@ -21,7 +21,9 @@ internal static unsafe class Blake3Avx512
     [SkipLocalsInit]
     public static void HashMany(byte* input, nint stride, int blocks, uint* key, ulong counter, bool incrementCounter, uint flags, uint flagsStart, uint flagsEnd, byte* output)
     {
-        var m = stackalloc Vector512<uint>[16];
+        // The message vectors are read many times per block, so they sit on whole cache lines.
+        var mBuffer = stackalloc byte[(16 * 16 * 4) + 64];
+        var m = (Vector512<uint>*)(((nint)mBuffer + 63) & ~(nint)63);
         var words = stackalloc uint[16 * 8];
         for (var i = 0; i < 16; i++)
         {
@@ -50,21 +52,37 @@ internal static unsafe class Blake3Avx512
             var offset = (nint)block * 64;
             {
                 var r0 = Vector512.Load((uint*)(input + (0 * stride) + offset));
+                Sse.Prefetch0(input + (0 * stride) + offset + 256);
                 var r1 = Vector512.Load((uint*)(input + (1 * stride) + offset));
+                Sse.Prefetch0(input + (1 * stride) + offset + 256);
                 var r2 = Vector512.Load((uint*)(input + (2 * stride) + offset));
+                Sse.Prefetch0(input + (2 * stride) + offset + 256);
                 var r3 = Vector512.Load((uint*)(input + (3 * stride) + offset));
+                Sse.Prefetch0(input + (3 * stride) + offset + 256);
                 var r4 = Vector512.Load((uint*)(input + (4 * stride) + offset));
+                Sse.Prefetch0(input + (4 * stride) + offset + 256);
                 var r5 = Vector512.Load((uint*)(input + (5 * stride) + offset));
+                Sse.Prefetch0(input + (5 * stride) + offset + 256);
                 var r6 = Vector512.Load((uint*)(input + (6 * stride) + offset));
+                Sse.Prefetch0(input + (6 * stride) + offset + 256);
                 var r7 = Vector512.Load((uint*)(input + (7 * stride) + offset));
+                Sse.Prefetch0(input + (7 * stride) + offset + 256);
                 var r8 = Vector512.Load((uint*)(input + (8 * stride) + offset));
+                Sse.Prefetch0(input + (8 * stride) + offset + 256);
                 var r9 = Vector512.Load((uint*)(input + (9 * stride) + offset));
+                Sse.Prefetch0(input + (9 * stride) + offset + 256);
                 var r10 = Vector512.Load((uint*)(input + (10 * stride) + offset));
+                Sse.Prefetch0(input + (10 * stride) + offset + 256);
                 var r11 = Vector512.Load((uint*)(input + (11 * stride) + offset));
+                Sse.Prefetch0(input + (11 * stride) + offset + 256);
                 var r12 = Vector512.Load((uint*)(input + (12 * stride) + offset));
+                Sse.Prefetch0(input + (12 * stride) + offset + 256);
                 var r13 = Vector512.Load((uint*)(input + (13 * stride) + offset));
+                Sse.Prefetch0(input + (13 * stride) + offset + 256);
                 var r14 = Vector512.Load((uint*)(input + (14 * stride) + offset));
+                Sse.Prefetch0(input + (14 * stride) + offset + 256);
                 var r15 = Vector512.Load((uint*)(input + (15 * stride) + offset));
+                Sse.Prefetch0(input + (15 * stride) + offset + 256);
                 var t0 = Avx512F.UnpackLow(r0, r1);
                 var t1 = Avx512F.UnpackHigh(r0, r1);
                 var t2 = Avx512F.UnpackLow(r2, r3);
@@ -650,7 +668,9 @@ internal static unsafe class Blake3Avx2
     {
         var rot16 = Vector256.Create((byte)2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
         var rot8 = Vector256.Create((byte)1, 2, 3, 0, 5, 6, 7, 4, 9, 10, 11, 8, 13, 14, 15, 12, 1, 2, 3, 0, 5, 6, 7, 4, 9, 10, 11, 8, 13, 14, 15, 12);
-        var m = stackalloc Vector256<uint>[16];
+        // The message vectors are read many times per block, so they sit on whole cache lines.
+        var mBuffer = stackalloc byte[(16 * 8 * 4) + 64];
+        var m = (Vector256<uint>*)(((nint)mBuffer + 63) & ~(nint)63);
         var words = stackalloc uint[8 * 8];
         for (var i = 0; i < 8; i++)
         {
@@ -680,13 +700,21 @@ internal static unsafe class Blake3Avx2
             {
                 {
                 var r0 = Vector256.Load((uint*)(input + (0 * stride) + offset + 0));
+                Sse.Prefetch0(input + (0 * stride) + offset + 256);
                 var r1 = Vector256.Load((uint*)(input + (1 * stride) + offset + 0));
+                Sse.Prefetch0(input + (1 * stride) + offset + 256);
                 var r2 = Vector256.Load((uint*)(input + (2 * stride) + offset + 0));
+                Sse.Prefetch0(input + (2 * stride) + offset + 256);
                 var r3 = Vector256.Load((uint*)(input + (3 * stride) + offset + 0));
+                Sse.Prefetch0(input + (3 * stride) + offset + 256);
                 var r4 = Vector256.Load((uint*)(input + (4 * stride) + offset + 0));
+                Sse.Prefetch0(input + (4 * stride) + offset + 256);
                 var r5 = Vector256.Load((uint*)(input + (5 * stride) + offset + 0));
+                Sse.Prefetch0(input + (5 * stride) + offset + 256);
                 var r6 = Vector256.Load((uint*)(input + (6 * stride) + offset + 0));
+                Sse.Prefetch0(input + (6 * stride) + offset + 256);
                 var r7 = Vector256.Load((uint*)(input + (7 * stride) + offset + 0));
+                Sse.Prefetch0(input + (7 * stride) + offset + 256);
                 var t0 = Avx2.UnpackLow(r0, r1);
                 var t1 = Avx2.UnpackHigh(r0, r1);
                 var t2 = Avx2.UnpackLow(r2, r3);
@@ -1271,7 +1299,9 @@ internal static unsafe class Blake3Sse41
     {
         var rot16 = Vector128.Create((byte)2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
         var rot8 = Vector128.Create((byte)1, 2, 3, 0, 5, 6, 7, 4, 9, 10, 11, 8, 13, 14, 15, 12);
-        var m = stackalloc Vector128<uint>[16];
+        // The message vectors are read many times per block, so they sit on whole cache lines.
+        var mBuffer = stackalloc byte[(16 * 4 * 4) + 64];
+        var m = (Vector128<uint>*)(((nint)mBuffer + 63) & ~(nint)63);
         var words = stackalloc uint[4 * 8];
         for (var i = 0; i < 4; i++)
         {
@@ -1301,9 +1331,13 @@ internal static unsafe class Blake3Sse41
             {
                 {
                 var r0 = Vector128.Load((uint*)(input + (0 * stride) + offset + 0));
+                Sse.Prefetch0(input + (0 * stride) + offset + 256);
                 var r1 = Vector128.Load((uint*)(input + (1 * stride) + offset + 0));
+                Sse.Prefetch0(input + (1 * stride) + offset + 256);
                 var r2 = Vector128.Load((uint*)(input + (2 * stride) + offset + 0));
+                Sse.Prefetch0(input + (2 * stride) + offset + 256);
                 var r3 = Vector128.Load((uint*)(input + (3 * stride) + offset + 0));
+                Sse.Prefetch0(input + (3 * stride) + offset + 256);
                 var t0 = Sse2.UnpackLow(r0, r1);
                 var t1 = Sse2.UnpackHigh(r0, r1);
                 var t2 = Sse2.UnpackLow(r2, r3);

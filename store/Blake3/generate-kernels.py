@@ -73,6 +73,7 @@ def transpose512():
     L = []
     for i in range(16):
         L.append(f"var r{i} = Vector512.Load((uint*)(input + ({i} * stride) + offset));")
+        L.append(f"Sse.Prefetch0(input + ({i} * stride) + offset + 256);")
     for p in range(8):
         L.append(f"var t{2*p} = Avx512F.UnpackLow(r{2*p}, r{2*p+1});")
         L.append(f"var t{2*p+1} = Avx512F.UnpackHigh(r{2*p}, r{2*p+1});")
@@ -100,6 +101,8 @@ def transpose256():
         L.append("{")
         for i in range(8):
             L.append(f"var r{i} = Vector256.Load((uint*)(input + ({i} * stride) + offset + {32*h}));")
+            if h == 0:
+                L.append(f"Sse.Prefetch0(input + ({i} * stride) + offset + 256);")
         for p in range(4):
             L.append(f"var t{2*p} = Avx2.UnpackLow(r{2*p}, r{2*p+1});")
             L.append(f"var t{2*p+1} = Avx2.UnpackHigh(r{2*p}, r{2*p+1});")
@@ -122,6 +125,8 @@ def transpose128():
         L.append("{")
         for i in range(4):
             L.append(f"var r{i} = Vector128.Load((uint*)(input + ({i} * stride) + offset + {16*q}));")
+            if q == 0:
+                L.append(f"Sse.Prefetch0(input + ({i} * stride) + offset + 256);")
         L.append("var t0 = Sse2.UnpackLow(r0, r1);")
         L.append("var t1 = Sse2.UnpackHigh(r0, r1);")
         L.append("var t2 = Sse2.UnpackLow(r2, r3);")
@@ -154,7 +159,9 @@ def kernel(name, summary, isa, vec, degree, rot, transpose, rot_consts, helpers)
     inner = []
     for c in rot_consts:
         inner.append(c)
-    inner.append(f"var m = stackalloc {vec}[16];")
+    inner.append("// The message vectors are read many times per block, so they sit on whole cache lines.")
+    inner.append(f"var mBuffer = stackalloc byte[(16 * {degree} * 4) + 64];")
+    inner.append(f"var m = ({vec}*)(((nint)mBuffer + 63) & ~(nint)63);")
     inner.append(f"var words = stackalloc uint[{degree} * 8];")
     inner.append(f"for (var i = 0; i < {degree}; i++)")
     inner.append("{")
