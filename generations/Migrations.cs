@@ -21,11 +21,18 @@ internal static class Migrations
 
     /// <summary>Brings the open database up to the newest version; a no-op when it is already there.</summary>
     /// <exception cref="StateVersionException">The file is newer than this build.</exception>
-    internal static void Apply(SqliteConnection connection, string path)
+    internal static void Apply(SqliteConnection connection, string path, IReadOnlyList<Migration> migrations)
     {
-        var newest = All[^1].Version;
-        CheckNotNewer(Version(connection, null), newest, path);
-        foreach (var migration in All)
+        var newest = migrations[^1].Version;
+        var found = Version(connection, null);
+        CheckNotNewer(found, newest, path);
+        if (found == newest)
+        {
+            // The common case (every gen run): no write lock taken, nothing written.
+            return;
+        }
+
+        foreach (var migration in migrations)
         {
             // Checked again inside the write transaction: another gen may have migrated in between.
             using var tx = connection.BeginTransaction();

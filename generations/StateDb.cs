@@ -49,7 +49,10 @@ public sealed class StateDb : IDisposable
     /// <param name="path">The database file, normally <c>/var/lib/gen/gen.db</c>.</param>
     /// <param name="time">The clock for created/started/event times; the system clock when null (tests pass their own).</param>
     /// <exception cref="StateVersionException">The file was written by a newer gen.</exception>
-    public static StateDb Open(string path, TimeProvider? time = null)
+    public static StateDb Open(string path, TimeProvider? time = null) => Open(path, time, Migrations.All);
+
+    /// <summary>Opens with an explicit migration list, so tests can prove how a later version will be applied.</summary>
+    internal static StateDb Open(string path, TimeProvider? time, IReadOnlyList<Migrations.Migration> migrations)
     {
         path = System.IO.Path.GetFullPath(path);
         CreateFileIfAbsent(path);
@@ -66,6 +69,8 @@ public sealed class StateDb : IDisposable
         try
         {
             connection.Open();
+            // First, so that switching to WAL and migrating wait for a concurrent opener instead of failing.
+            Execute(connection, null, $"PRAGMA busy_timeout = {BusyTimeoutMs}");
             var mode = Scalar(connection, null, "PRAGMA journal_mode = WAL") as string;
             if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
             {
@@ -73,8 +78,8 @@ public sealed class StateDb : IDisposable
             }
 
             // FULL makes every commit (including each progress mark) survive power loss, not just a crash of gen.
-            Execute(connection, null, $"PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {BusyTimeoutMs};");
-            Migrations.Apply(connection, path);
+            Execute(connection, null, $"PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;");
+            Migrations.Apply(connection, path, migrations);
             return new StateDb(path, connection, time ?? TimeProvider.System);
         }
         catch
@@ -86,6 +91,9 @@ public sealed class StateDb : IDisposable
 
     /// <inheritdoc/>
     public void Dispose() => _connection.Dispose();
+
+    /// <summary>The value of a pragma on this instance's own connection (for tests: synchronous and foreign_keys are per connection).</summary>
+    internal object? Pragma(string name) => Scalar(_connection, null, $"PRAGMA {name}");
 
     // ---------------------------------------------------------------- generations
 
