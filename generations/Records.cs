@@ -202,7 +202,13 @@ public sealed record SwitchIntent(
 /// <param name="PathCache">How the path cache changes.</param>
 /// <param name="Backups">Backups made during the switch that were not yet recorded with <see cref="StateDb.AddBackup"/>.</param>
 /// <param name="Result">The result stored on the target generation.</param>
-public sealed record SwitchCommit(DiffStats Stats, PathCacheUpdate PathCache, IReadOnlyList<NewBackup>? Backups = null, string Result = GenerationResult.Ok);
+/// <param name="Event">A message logged in the same transaction, as a <see cref="EventKind.Switch"/> event (or <see cref="EventKind.Rollback"/> when the target is older than the source); null logs nothing.</param>
+public sealed record SwitchCommit(
+    DiffStats Stats,
+    PathCacheUpdate PathCache,
+    IReadOnlyList<NewBackup>? Backups = null,
+    string Result = GenerationResult.Ok,
+    string? Event = null);
 
 /// <summary>The kinds of entry in the events log.</summary>
 public static class EventKind

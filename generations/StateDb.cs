@@ -192,7 +192,7 @@ public sealed class StateDb : IDisposable
     /// <summary>
     /// The atomic switch point (step 4 of DESIGN §8): in ONE transaction records the target generation (a new row,
     /// or the existing one's result), makes it current, updates the path cache, records backups, logs the event and
-    /// deletes the intent. Either all of it is committed or none: a crash or an error before the commit leaves the
+    /// deletes the intent (and logs <see cref="SwitchCommit.Event"/> when given). Either all of it is committed or none: a crash or an error before the commit leaves the
     /// intent open and the previous generation current, and recovery then finishes the (idempotent) plan.
     /// </summary>
     /// <returns>The generation that is now current.</returns>
@@ -207,10 +207,12 @@ public sealed class StateDb : IDisposable
         Execute(_connection, tx, "UPDATE machine SET current_generation = $n", ("$n", intent.Target));
         ApplyPathCache(tx, commit.PathCache);
         AttachBackups(tx, intent, commit.Backups, now);
-        var back = intent.From is { } from && intent.Target < from;
-        InsertEvent(tx, back ? EventKind.Rollback : EventKind.Switch, intent.Target,
-            $"switched from generation {intent.From?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"} to {intent.Target}" +
-            (intent.Commit is null ? "" : $" (commit {intent.Commit})"), now);
+        if (commit.Event is { } message)
+        {
+            var back = intent.From is { } from && intent.Target < from;
+            InsertEvent(tx, back ? EventKind.Rollback : EventKind.Switch, intent.Target, message, now);
+        }
+
         Execute(_connection, tx, "DELETE FROM intents");
         tx.Commit(); // <- the switch happens here, atomically and durably.
         return Get(intent.Target)!;

@@ -141,6 +141,7 @@ public sealed class StateDbTests : IDisposable
         Assert.Equal([g], db.List());
         Assert.Null(db.OpenIntent);
         Assert.Equal([Entry("/etc/a", 1)], db.PathCache());
+        Assert.Empty(db.Events()); // no event unless the commit carries one
     }
 
     [Fact]
@@ -222,7 +223,7 @@ public sealed class StateDbTests : IDisposable
 
         // The same path twice violates the path cache's key after the generation row and current pointer were written.
         var bad = PathCacheUpdate.Replace([Entry("/etc/a", 2), Entry("/etc/a", 3)]);
-        Assert.Throws<SqliteException>(() => db.CommitSwitch(new SwitchCommit(new DiffStats(1, 0, 0), bad)));
+        Assert.Throws<SqliteException>(() => db.CommitSwitch(new SwitchCommit(new DiffStats(1, 0, 0), bad, Event: "to 2")));
 
         Assert.Equal(first, db.Current);
         Assert.Equal([first], db.List());
@@ -234,8 +235,9 @@ public sealed class StateDbTests : IDisposable
         Assert.DoesNotContain(db.Events(), e => e.Kind == EventKind.Switch && e.Generation == 2);
 
         // Recovery then completes the same intent.
-        var second = db.CommitSwitch(new SwitchCommit(new DiffStats(1, 0, 0), PathCacheUpdate.Replace([Entry("/etc/a", 2)])));
+        var second = db.CommitSwitch(new SwitchCommit(new DiffStats(1, 0, 0), PathCacheUpdate.Replace([Entry("/etc/a", 2)]), Event: "to 2"));
         Assert.Equal(2, second.Number);
+        Assert.Single(db.Events(), e => e.Kind == EventKind.Switch && e.Generation == 2);
         Assert.Equal(second, db.Current);
         Assert.Equal(2, Assert.Single(db.Backups(), b => b.Id == backupId).Generation);
     }
@@ -284,12 +286,13 @@ public sealed class StateDbTests : IDisposable
         var intent = db.BeginIntent(Start(2, 1, existing: 1));
         Assert.False(intent.TargetIsNew);
         Assert.Equal(1, intent.Target);
-        var g = db.CommitSwitch(new SwitchCommit(DiffStats.None, PathCacheUpdate.None));
+        var g = db.CommitSwitch(new SwitchCommit(DiffStats.None, PathCacheUpdate.None, Event: "back to 1"));
 
         Assert.Equal(1, g.Number);
         Assert.Equal(1, db.CurrentNumber);
         Assert.Equal([1, 2], db.List().Select(x => x.Number));
-        Assert.Equal(EventKind.Rollback, db.Events()[^1].Kind);
+        var e = db.Events()[^1];
+        Assert.Equal((EventKind.Rollback, (int?)1, "back to 1"), (e.Kind, e.Generation, e.Message));
 
         // The next new generation still gets a fresh number.
         Assert.Equal(3, Switch(db, 3).Number);
