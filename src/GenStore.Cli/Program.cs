@@ -14,6 +14,7 @@ public static class Program
         root.Add(HashCommand.Create());
         root.Add(StoreCommands.Create());
         root.Add(JournalCommands.Create());
+        CompileCommands.AddTo(root);
 
         var parse = root.Parse(args);
         try

@@ -1,0 +1,137 @@
+using System.Diagnostics;
+using System.Text;
+using GenStore.Journal;
+using GenStore.Store;
+
+namespace GenStore.Config;
+
+/// <summary>What to compile for: the host id (for <c>hosts</c> blocks and <c>${host.id}</c>) and the entry file.</summary>
+public sealed record CompileOptions(string HostId)
+{
+    /// <summary>The entry point, relative to the repo root.</summary>
+    public string EntryPoint { get; init; } = "main.gen";
+
+    /// <summary>Threads that read and hash payloads; 0 means one per core.</summary>
+    public int Threads { get; init; }
+}
+
+/// <summary>How much work one compile did: what it hashed and what the incremental cache saved.</summary>
+/// <param name="FilesHashed">Payloads read and hashed (cache misses, inline content and templates).</param>
+/// <param name="BytesHashed">Bytes read and hashed for those payloads.</param>
+/// <param name="CacheHits">Source files whose object id came from the cache without reading them.</param>
+/// <param name="Steps">Steps in the journal.</param>
+/// <param name="Elapsed">Wall time of the compile.</param>
+public sealed record CompileStatistics(int FilesHashed, long BytesHashed, int CacheHits, int Steps, TimeSpan Elapsed);
+
+/// <summary>The outcome of a compile: the journal and its canonical text and id, or the errors.</summary>
+public sealed class CompileResult
+{
+    private readonly DiagnosticBag _diagnostics;
+
+    internal CompileResult(DiagnosticBag diagnostics, Journal.Journal? journal, string? text, ObjectId? journalId, CompileStatistics statistics)
+    {
+        _diagnostics = diagnostics;
+        Journal = journal;
+        Text = text;
+        JournalId = journalId;
+        Statistics = statistics;
+        Diagnostics = diagnostics.Items;
+    }
+
+    /// <summary>True when there were no errors.</summary>
+    public bool Succeeded => Diagnostics.Count == 0;
+
+    /// <summary>Every error, in the order found.</summary>
+    public IReadOnlyList<Diagnostic> Diagnostics { get; }
+
+    /// <summary>The journal (null on errors).</summary>
+    public Journal.Journal? Journal { get; }
+
+    /// <summary>The journal's canonical text (null on errors).</summary>
+    public string? Text { get; }
+
+    /// <summary>The store object holding <see cref="Text"/>, when a store was given.</summary>
+    public ObjectId? JournalId { get; }
+
+    /// <summary>Work done.</summary>
+    public CompileStatistics Statistics { get; }
+
+    /// <summary>Line <paramref name="line"/> of a <c>.gen</c> file this compile read, for showing where a step came from.</summary>
+    public string? SourceLine(string file, int line) => _diagnostics.LineOf(file, line);
+
+    /// <summary>Every error in compiler style: position, message, the offending line with a caret, what was expected.</summary>
+    public string RenderDiagnostics() => _diagnostics.Render();
+
+    /// <summary>The journal, or an <see cref="InputException"/> naming the first error (and how many more there are).</summary>
+    public Journal.Journal GetJournalOrThrow()
+    {
+        if (Succeeded)
+        {
+            return Journal!;
+        }
+
+        var first = Diagnostics[0];
+        var more = Diagnostics.Count == 1 ? string.Empty : $" (and {Diagnostics.Count - 1} more error{(Diagnostics.Count == 2 ? string.Empty : "s")})";
+        var message = (first.Expected is null ? first.Message : $"{first.Message}; {first.Expected}") + more;
+        return first.Line > 0
+            ? throw new InputException(message, first.File, first.Line, first.Column)
+            : throw new InputException(message, first.File);
+    }
+}
+
+/// <summary>Compiles the <c>.gen</c> configuration of a source tree, for one host, into a journal whose payloads are in the store.</summary>
+/// <remarks>
+/// <para>Phases: evaluate (parse, follow includes, expand trees and templates; nothing is written), order (declaration
+/// order, parents before children, <c>after</c> constraints, accounts before the steps that use them), then — only
+/// when there were no errors — hash and store payloads in parallel, sync the store once, and record the new hashes
+/// in the <see cref="BlobCache"/>.</para>
+/// <para>Determinism: everything is ordered by declaration order and ordinal name order, never by hash-table or
+/// directory-read order, so the same tree and host id always give the same journal bytes.</para>
+/// </remarks>
+public static class ConfigCompiler
+{
+    /// <summary>Compiles <paramref name="tree"/>; payloads and the journal go into <paramref name="store"/> when it is given (otherwise they are only hashed).</summary>
+    public static CompileResult Compile(ISourceTree tree, CompileOptions options, Store.Store? store)
+    {
+        ArgumentNullException.ThrowIfNull(tree);
+        ArgumentNullException.ThrowIfNull(options);
+        var clock = Stopwatch.StartNew();
+        var diagnostics = new DiagnosticBag();
+        var evaluator = new Evaluator(tree, options.HostId, diagnostics);
+        evaluator.Run(options.EntryPoint);
+        var decls = evaluator.Decls;
+
+        List<Decl>? ordered = null;
+        List<ExternalPath>? externals = null;
+        if (!diagnostics.HasErrors)
+        {
+            ordered = Ordering.Sort(decls, diagnostics);
+            externals = ordered is null ? null : Ordering.Externals(ordered, diagnostics);
+        }
+
+        if (diagnostics.HasErrors || ordered is null || externals is null)
+        {
+            return new CompileResult(diagnostics, null, null, null, new CompileStatistics(0, evaluator.TemplateBytes, 0, 0, clock.Elapsed));
+        }
+
+        var payloads = new PayloadHasher(tree, store, options.Threads);
+        payloads.Resolve(ordered);
+
+        var journal = new Journal.Journal(ordered.Select(d => d.Step).ToArray(), externals);
+        var text = JournalPrinter.Print(journal);
+        ObjectId? journalId = null;
+        if (store is not null)
+        {
+            journalId = store.AddBytes(Encoding.UTF8.GetBytes(text), durable: false);
+            store.Sync();
+            payloads.RecordCache();
+        }
+        else
+        {
+            journalId = Blake3.Hash(Encoding.UTF8.GetBytes(text));
+        }
+
+        var stats = new CompileStatistics(payloads.FilesHashed, payloads.BytesHashed + evaluator.TemplateBytes, payloads.CacheHits, journal.Steps.Count, clock.Elapsed);
+        return new CompileResult(diagnostics, journal, text, journalId, stats);
+    }
+}

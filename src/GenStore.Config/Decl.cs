@@ -1,0 +1,31 @@
+using GenStore.Journal;
+
+namespace GenStore.Config;
+
+/// <summary>What a COPY step's payload is made from: a file of the source tree (cacheable by its content key) or bytes computed by the compiler.</summary>
+internal abstract record PayloadSource;
+
+/// <summary>A file of the source tree, copied as it is.</summary>
+internal sealed record EntryPayload(SourceEntry Entry) : PayloadSource;
+
+/// <summary>Bytes computed at compile time: inline content or an expanded template.</summary>
+internal sealed record BytesPayload(byte[] Bytes) : PayloadSource;
+
+/// <summary>One step being compiled: the step itself (a COPY still without its payload id), where it came from and what it must come after.</summary>
+internal sealed class Decl(Step step, SourcePos origin)
+{
+    /// <summary>The step; for COPY, the payload is filled in once it is hashed.</summary>
+    public Step Step { get; set; } = step;
+
+    /// <summary>The block that produced the step.</summary>
+    public SourcePos Origin { get; } = origin;
+
+    /// <summary>Explicit <c>after</c> references, with where each is written.</summary>
+    public List<(StepIdentity Target, SourcePos At)> After { get; } = [];
+
+    /// <summary>For COPY: what the payload is made from.</summary>
+    public PayloadSource? Payload { get; init; }
+
+    /// <summary>Declaration order: the tie-breaker of the ordering.</summary>
+    public int Index { get; set; }
+}
