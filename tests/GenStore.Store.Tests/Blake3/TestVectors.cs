@@ -26,6 +26,9 @@ public static class TestVectors
         return data;
     }
 
+    /// <summary>The input length of every case.</summary>
+    public static IEnumerable<int> AllLengths => Doc.Value.Cases.Select(c => c.InputLen);
+
     /// <summary>The case for one input length.</summary>
     public static Case For(int inputLen) => Doc.Value.Cases.Single(c => c.InputLen == inputLen);
 
