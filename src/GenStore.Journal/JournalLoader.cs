@@ -39,7 +39,7 @@ public static class JournalLoader
         {
             if (includedFrom is null)
             {
-                throw new InputException($"cannot read the journal: {e.Message}", displayPath);
+                throw new InputException($"cannot read the journal ({e.Message}); check the path", displayPath);
             }
 
             problems.Add(new JournalProblem(JournalCodes.IncludeMissing, includedFrom.Location.File, includedFrom.Location.Line, 1,

@@ -38,7 +38,7 @@ public static class PlanPrinter
         }
 
         var (done, undone, changed) = Count(plan);
-        writer.WriteLine($"{plan.Actions.Count} actions: {done} do, {changed} change, {undone} undo");
+        writer.WriteLine($"{plan.Actions.Count} action{(plan.Actions.Count == 1 ? string.Empty : "s")}: {done} do, {changed} change, {undone} undo");
         var triggers = Triggers.ToRun(plan, newJournal);
         if (triggers.Count > 0)
         {
