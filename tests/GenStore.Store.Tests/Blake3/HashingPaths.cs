@@ -22,6 +22,9 @@ public static class HashingPaths
         return data;
     }
 
+    /// <summary>The names of the SIMD levels this CPU supports.</summary>
+    public static IEnumerable<string> LevelNames => Blake3Simd.Supported.Select(level => level.ToString());
+
     /// <summary>Forces hashing in this test onto the named SIMD level until disposed.</summary>
     internal static IDisposable Force(string level) => Blake3Simd.Force(Enum.Parse<SimdLevel>(level));
 

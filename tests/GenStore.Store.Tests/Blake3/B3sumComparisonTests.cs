@@ -1,0 +1,71 @@
+using GenStore.Testing;
+
+namespace GenStore.Store.Tests.Blake3;
+
+using Blake3 = GenStore.Store.Blake3;
+
+/// <summary>Random inputs of awkward sizes hash to what the real b3sum prints, in every mode, SIMD level and way of reading a file.</summary>
+public sealed class B3sumComparisonTests
+{
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(1023)]
+    [InlineData(1024)]
+    [InlineData(1025)]
+    [InlineData((64 * 1024) - 1)]
+    [InlineData(64 * 1024)]
+    [InlineData((64 * 1024) + 1)]
+    [InlineData((1024 * 1024) + 1)]
+    public void A_random_input_hashes_like_b3sum_in_every_mode_and_path(int length)
+    {
+        using var dir = new TempDir();
+        var input = HashingPaths.RandomBytes(length, length + 17);
+        var path = dir.Combine("input.bin");
+        File.WriteAllBytes(path, input);
+
+        var expected = B3sum.Hex(path);
+        foreach (var level in HashingPaths.LevelNames)
+        {
+            using var _ = HashingPaths.Force(level);
+            Assert.Equal(expected, Blake3.Hash(input).ToHex());
+            foreach (var threads in new[] { 1, 4 })
+            {
+                Assert.Equal(expected, FileHasher.HashFile(path, threads).ToHex());
+                using var memory = new MemoryStream(input);
+                Assert.Equal(expected, FileHasher.Hash(memory, threads).ToHex());
+            }
+        }
+
+        Assert.Equal(B3sum.Hex(path, TestVectors.Key, "--keyed", "--length", "131"), Convert.ToHexStringLower(HashingPaths.OneShot(Mode.KeyedHash, input, 131)));
+        Assert.Equal(B3sum.Hex(path, "--derive-key", TestVectors.Context, "--length", "77"), Convert.ToHexStringLower(HashingPaths.OneShot(Mode.DeriveKey, input, 77)));
+    }
+
+    [Fact]
+    public void A_100_MiB_file_hashes_like_b3sum_both_mapped_on_threads_and_read_on_one()
+    {
+        using var dir = new TempDir();
+        var path = dir.Combine("big.bin");
+        var input = HashingPaths.RandomBytes((100 * 1024 * 1024) + 123, 100);
+        File.WriteAllBytes(path, input);
+
+        var expected = B3sum.Hex(path);
+        Assert.Equal(expected, FileHasher.HashFile(path, 3).ToHex());
+        using var memory = new MemoryStream(input);
+        Assert.Equal(expected, FileHasher.Hash(memory, 1).ToHex());
+    }
+
+    [Fact]
+    public void A_file_stream_is_hashed_from_its_current_position()
+    {
+        using var dir = new TempDir();
+        var path = dir.Combine("input.bin");
+        var input = HashingPaths.RandomBytes((3 * 1024 * 1024) + 5, 9);
+        File.WriteAllBytes(path, input);
+
+        using var stream = File.OpenRead(path);
+        stream.Position = 1000;
+        Assert.Equal(Blake3.Hash(input.AsSpan(1000)), FileHasher.Hash(stream, 2));
+        Assert.Equal(stream.Length, stream.Position);
+    }
+}
