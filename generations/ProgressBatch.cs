@@ -27,12 +27,12 @@ public sealed class ProgressBatch
         }
     }
 
-    /// <summary>Writes the latest count now (e.g. before a slow action or at the end of a phase).</summary>
-    public void Flush()
+    /// <summary>Writes the latest count now (e.g. before a slow action or at the end of a phase); <paramref name="durable"/> as in <see cref="StateDb.MarkProgress"/>.</summary>
+    public void Flush(bool durable = false)
     {
-        if (_done != _written)
+        if (_done != _written || durable)
         {
-            _db.MarkProgress(_done);
+            _db.MarkProgress(_done, durable);
             _written = _done;
         }
     }

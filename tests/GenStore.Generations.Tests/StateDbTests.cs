@@ -180,6 +180,19 @@ public sealed class StateDbTests : IDisposable
     }
 
     [Fact]
+    public void Cheap_and_durable_progress_marks_are_both_recorded_and_later_commits_stay_fully_synced()
+    {
+        using var db = Open();
+        db.BeginIntent(Start(null, 1));
+        db.MarkProgress(3);
+        Assert.Equal(2L, db.Pragma("synchronous"));
+        db.MarkProgress(4, durable: true);
+        Assert.Equal(4, db.OpenIntent!.Done);
+        db.BatchProgress(every: 100).Flush(durable: true);
+        Assert.Equal(2L, db.Pragma("synchronous"));
+    }
+
+    [Fact]
     public void A_second_intent_cannot_begin_while_one_is_open()
     {
         using var db = Open();
