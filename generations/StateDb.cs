@@ -336,6 +336,14 @@ public sealed class StateDb : IDisposable
         QueryList("SELECT id, time, kind, generation, message FROM (SELECT * FROM events ORDER BY id DESC LIMIT $l) ORDER BY id",
             r => new GenEvent(r.GetInt64(0), FromUnix(r.GetInt64(1)), r.GetString(2), NullableInt(r, 3), r.GetString(4)), ("$l", limit));
 
+    /// <summary>Deletes all but the <paramref name="keepNewest"/> most recent events (for gc, so an agent running for years keeps a bounded log).</summary>
+    /// <returns>How many events were deleted.</returns>
+    public int PruneEvents(int keepNewest)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(keepNewest);
+        return Execute(_connection, null, "DELETE FROM events WHERE id NOT IN (SELECT id FROM events ORDER BY id DESC LIMIT $k)", ("$k", keepNewest));
+    }
+
     // ---------------------------------------------------------------- agent state (issue 6)
 
     /// <summary>The persisted agent state and last-run facts.</summary>

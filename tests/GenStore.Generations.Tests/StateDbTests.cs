@@ -396,6 +396,20 @@ public sealed class StateDbTests : IDisposable
     }
 
     [Fact]
+    public void Pruning_events_keeps_the_most_recent_ones()
+    {
+        using var db = Open();
+        for (var i = 0; i < 10; i++)
+        {
+            db.AddEvent(EventKind.Gc, $"run {i}");
+        }
+
+        Assert.Equal(7, db.PruneEvents(keepNewest: 3));
+        Assert.Equal(["run 7", "run 8", "run 9"], db.Events().Select(e => e.Message));
+        Assert.Equal(0, db.PruneEvents(keepNewest: 3));
+    }
+
+    [Fact]
     public void Pins_freezes_bad_commits_and_last_run_facts_survive_reopening()
     {
         using (var db = Open())
