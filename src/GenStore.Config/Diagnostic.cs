@@ -77,18 +77,30 @@ public sealed class DiagnosticBag
 {
     private readonly List<Diagnostic> _items = [];
     private readonly Dictionary<string, string> _sources = new(StringComparer.Ordinal);
+    private readonly List<string> _fileOrder = [];
     private readonly object _gate = new();
 
-    /// <summary>The errors so far.</summary>
+    /// <summary>The errors so far, by file (in the order files were read), then line and column.</summary>
     public IReadOnlyList<Diagnostic> Items
     {
         get
         {
             lock (_gate)
             {
-                return _items.ToArray();
+                return Sorted();
             }
         }
+    }
+
+    private List<Diagnostic> Sorted()
+    {
+        // Parse errors are found before evaluation errors; show them in reading order. OrderBy is stable.
+        var fileOrder = _fileOrder.Select((file, i) => (file, i)).ToDictionary(x => x.file, x => x.i, StringComparer.Ordinal);
+        return _items
+            .OrderBy(d => fileOrder.GetValueOrDefault(d.File, int.MaxValue))
+            .ThenBy(d => d.Line)
+            .ThenBy(d => d.Column)
+            .ToList();
     }
 
     /// <summary>True when at least one error was reported.</summary>
@@ -108,7 +120,10 @@ public sealed class DiagnosticBag
     {
         lock (_gate)
         {
-            _sources[file] = text;
+            if (_sources.TryAdd(file, text))
+            {
+                _fileOrder.Add(file);
+            }
         }
     }
 
@@ -153,7 +168,7 @@ public sealed class DiagnosticBag
         lock (_gate)
         {
             var sb = new StringBuilder();
-            foreach (var item in _items)
+            foreach (var item in Sorted())
             {
                 sb.Append(item.Render(_sources.GetValueOrDefault(item.File)));
             }
