@@ -87,7 +87,7 @@ public static class FileHasher
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                errors.WriteLine($"gen: {path}: {Describe(e)}");
+                errors.WriteLine($"gen: {path}: {Describe(path, e)}");
                 failed = true;
             }
         }
@@ -95,8 +95,9 @@ public static class FileHasher
         return failed ? 1 : 0;
     }
 
-    private static string Describe(Exception e) => e switch
+    private static string Describe(string path, Exception e) => e switch
     {
+        _ when Directory.Exists(path) => "is a directory",
         FileNotFoundException or DirectoryNotFoundException => "no such file",
         UnauthorizedAccessException => "permission denied",
         _ => e.Message,
