@@ -300,18 +300,51 @@ public sealed class StateDb : IDisposable
 
     // ---------------------------------------------------------------- backups
 
-    /// <summary>Records a backup at once (durably), tied to the open intent if there is one; prefer this during a switch so a crash cannot lose the record.</summary>
+    /// <summary>Records a backup at once, tied to the open intent if there is one; prefer this during a switch so a crash cannot lose the record.</summary>
     /// <param name="backup">What was backed up; its object must already be in the store.</param>
     /// <param name="generation">The generation it belongs to when made outside a switch (e.g. <c>gen verify --repair</c>); a switch's backups get the target's number at commit.</param>
+    /// <param name="durable">
+    /// True (the default) fsyncs the row before returning, so it survives power loss before the original is destroyed.
+    /// False skips the fsync (about one disk flush per backup): the row still survives <c>kill -9</c>, and the next
+    /// durable write (the commit) flushes it; use it when the engine flushes a whole batch with one durable write, or
+    /// when the original's destruction is itself not yet durable.
+    /// </param>
     /// <returns>The backup's id.</returns>
-    public long AddBackup(NewBackup backup, int? generation = null)
+    public long AddBackup(NewBackup backup, int? generation = null, bool durable = true) =>
+        AddBackups([backup], generation, durable)[0].Id;
+
+    /// <summary>Records several backups in one transaction (one fsync at most), tied to the open intent if there is one.</summary>
+    /// <returns>The recorded backups, in the order given.</returns>
+    public IReadOnlyList<Backup> AddBackups(IReadOnlyList<NewBackup> backups, int? generation = null, bool durable = true)
     {
-        using var tx = _connection.BeginTransaction();
-        var intent = ReadIntent(tx);
-        var id = InsertBackup(tx, backup, generation, intent?.Id, Now());
-        tx.Commit();
-        return id;
+        ArgumentNullException.ThrowIfNull(backups);
+        if (!durable)
+        {
+            Execute(_connection, null, "PRAGMA synchronous = NORMAL");
+        }
+
+        try
+        {
+            using var tx = _connection.BeginTransaction();
+            var intent = ReadIntent(tx);
+            var now = Now();
+            var ids = backups.Select(b => InsertBackup(tx, b, generation, intent?.Id, now)).ToList();
+            tx.Commit();
+            return ids.Select((id, i) => new Backup(id, backups[i].Path, backups[i].Kind, backups[i].Object, backups[i].LinkTarget,
+                backups[i].Mode, backups[i].Uid, backups[i].Gid, generation, intent?.Id, FromUnix(now), false)).ToList();
+        }
+        finally
+        {
+            if (!durable)
+            {
+                Execute(_connection, null, "PRAGMA synchronous = FULL");
+            }
+        }
     }
+
+    /// <summary>The backup with <paramref name="id"/>, or null.</summary>
+    public Backup? GetBackup(long id) =>
+        QueryList($"SELECT {BackupColumns} FROM backups WHERE id = $id", ReadBackup, ("$id", id)) is [var b] ? b : null;
 
     /// <summary>Every recorded backup, oldest first.</summary>
     public IReadOnlyList<Backup> Backups() => QueryList($"SELECT {BackupColumns} FROM backups ORDER BY id", ReadBackup);

@@ -279,6 +279,25 @@ public sealed class StateDbTests : IDisposable
     }
 
     [Fact]
+    public void Backups_added_in_a_batch_or_without_fsync_are_recorded_like_single_ones()
+    {
+        using var db = Open();
+        var intent = db.BeginIntent(Start(null, 1));
+        var added = db.AddBackups(
+            [
+                new NewBackup("/etc/a", PathKind.File, Id(1), null, 0b110_100_100, 0, 0),
+                new NewBackup("/etc/b", PathKind.Link, null, "/etc/a", 0b111_111_111, 0, 0),
+            ], durable: false);
+        var single = db.AddBackup(new NewBackup("/etc/c", PathKind.Directory, null, null, 0b111_101_101, 0, 0), durable: false);
+
+        Assert.Equal(2L, db.Pragma("synchronous"));
+        Assert.Equal([.. added, db.GetBackup(single)!], db.Backups());
+        Assert.All(db.Backups(), b => Assert.Equal(intent.Id, b.Intent));
+        Assert.Equal(_clock.GetUtcNow(), added[0].Created);
+        Assert.Null(db.GetBackup(999));
+    }
+
+    [Fact]
     public void A_backup_made_outside_a_switch_belongs_to_the_given_generation()
     {
         using var db = Open();
