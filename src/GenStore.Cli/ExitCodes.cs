@@ -36,6 +36,7 @@ public static class ExitCodes
             CorruptObjectException e => (CorruptStore, e.Message),
             MissingObjectException e => (CorruptStore, e.Message),
             Generations.BusyException e => (Busy, e.Message),
+            Generations.DriftException e => (Drift, e.Message),
             GenException e => (Failed, e.Message),
             IOException e when e.HResult == 28 || e.Message.Contains("No space left", StringComparison.Ordinal)
                 => (Failed, $"the disk is full: {e.Message}; free some space and run the command again"),

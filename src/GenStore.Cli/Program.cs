@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using GenStore.Cli.Commands;
 
 namespace GenStore.Cli;
@@ -15,8 +16,20 @@ public static class Program
         root.Add(StoreCommands.Create());
         root.Add(JournalCommands.Create());
         CompileCommands.AddTo(root);
+        GenerationCommands.AddTo(root);
 
         var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            // One line per problem and exit 2, like every other bad input; --help has the long story.
+            foreach (var error in parse.Errors)
+            {
+                Console.Error.WriteLine($"gen: {error.Message.TrimEnd('.')}; see '{string.Join(' ', CommandPath(parse))} --help'");
+            }
+
+            return ExitCodes.BadInput;
+        }
+
         try
         {
             // The default handler would print a stack trace; every failure goes through ExitCodes instead.
@@ -26,5 +39,16 @@ public static class Program
         {
             return ExitCodes.Report(e, Console.Error);
         }
+    }
+
+    private static IEnumerable<string> CommandPath(ParseResult parse)
+    {
+        var names = new List<string>();
+        for (CommandResult? result = parse.CommandResult; result is not null; result = result.Parent as CommandResult)
+        {
+            names.Insert(0, result.Parent is null ? "gen" : result.Command.Name);
+        }
+
+        return names;
     }
 }

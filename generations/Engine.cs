@@ -1,0 +1,481 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using GenStore.Apply;
+using GenStore.Git;
+using GenStore.Journal;
+using GenStore.Store;
+
+namespace GenStore.Generations;
+
+/// <summary>Where a machine's state and root are, who it is, and how the engine talks back.</summary>
+/// <param name="StateFolder">The state folder (<c>/var/lib/gen</c>): store, database, lock, mirror.</param>
+/// <param name="Root">The filesystem root the generations are applied under (<c>/</c> in production).</param>
+public sealed record EngineOptions(string StateFolder, string Root)
+{
+    /// <summary>The host id that <c>hosts</c> blocks and templates see.</summary>
+    public string HostId { get; init; } = Environment.MachineName;
+
+    /// <summary>A config repository to read instead of the mirror in the state folder.</summary>
+    public string? Repo { get; init; }
+
+    /// <summary>How long to wait for another gen to finish; null waits as long as it takes.</summary>
+    public double? LockWaitSeconds { get; init; }
+
+    /// <summary>Receives human-readable notes: waiting, warnings, triggers.</summary>
+    public Action<string> Report { get; init; } = _ => { };
+
+    /// <summary>False skips RUN triggers (image builds, demos).</summary>
+    public bool RunTriggers { get; init; } = true;
+}
+
+/// <summary>What one switch did (or would have done): the generations, the plan and what it left behind.</summary>
+/// <param name="From">The generation before; null on a fresh machine.</param>
+/// <param name="To">The generation after.</param>
+/// <param name="Plan">The actions applied.</param>
+/// <param name="Stats">Identities added, removed and changed by this switch.</param>
+/// <param name="AlreadyThere">True when nothing was done because the machine was already there.</param>
+/// <param name="Warnings">Things left in place on purpose.</param>
+/// <param name="TriggersRun">Triggers run and how each ended.</param>
+public sealed record SwitchOutcome(Generation? From, Generation To, Plan Plan, DiffStats Stats, bool AlreadyThere, IReadOnlyList<string> Warnings, IReadOnlyList<TriggerRun> TriggersRun);
+
+/// <summary>One RUN trigger fired after a switch, and its exit code.</summary>
+public sealed record TriggerRun(string Name, IReadOnlyList<string> Argv, int ExitCode);
+
+/// <summary>What a switch to a target would do, computed without touching anything.</summary>
+/// <param name="From">The current generation.</param>
+/// <param name="JournalId">The target journal's id.</param>
+/// <param name="Journal">The target journal.</param>
+/// <param name="Commit">The target commit, if it came from git.</param>
+/// <param name="Plan">The actions a switch would apply.</param>
+/// <param name="Drifts">Paths that would stop the switch.</param>
+public sealed record PlanPreview(Generation? From, ObjectId JournalId, Journal.Journal Journal, string? Commit, Plan Plan, IReadOnlyList<Drift> Drifts);
+
+/// <summary>The generations engine of one machine: switch, rollback, recover, and the reads and maintenance around them.</summary>
+/// <remarks>
+/// Data flows one way (DESIGN §2): resolve and compile the target, diff against the current journal, preflight,
+/// record the intent, apply, sync, and flip the current generation in one SQLite transaction.
+/// </remarks>
+public sealed partial class Engine : IDisposable
+{
+    private const int ProgressEvery = 256;
+    private static readonly Regex GenerationRef = new(@"^gen-(\d+)$", RegexOptions.CultureInvariant);
+
+    private readonly EngineOptions _options;
+    private readonly RootFs _fs;
+
+    private Engine(EngineOptions options, Store.Store store, StateDb db)
+    {
+        _options = options;
+        _fs = new RootFs(options.Root);
+        Store = store;
+        Db = db;
+    }
+
+    /// <summary>The content-addressed store.</summary>
+    public Store.Store Store { get; }
+
+    /// <summary>The state database.</summary>
+    public StateDb Db { get; }
+
+    /// <summary>The options the engine was opened with.</summary>
+    public EngineOptions Options => _options;
+
+    /// <summary>The bare mirror of the config repo inside the state folder.</summary>
+    public string MirrorPath => Path.Combine(_options.StateFolder, "repo.git");
+
+    /// <summary>Opens (creating when missing) the state folder, its store and its database.</summary>
+    public static Engine Open(EngineOptions options)
+    {
+        Directory.CreateDirectory(options.StateFolder, GenStore.Store.Store.FolderMode);
+        if (!Directory.Exists(options.Root))
+        {
+            throw new InputException("the root folder does not exist; create it or pass another --root", options.Root);
+        }
+
+        var store = GenStore.Store.Store.Open(Path.Combine(options.StateFolder, "store"));
+        var db = StateDb.Open(Path.Combine(options.StateFolder, StateDb.FileName));
+        return new Engine(options, store, db);
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => Db.Dispose();
+
+    /// <summary>Switches the machine to <paramref name="target"/> (a revision or <c>gen-N</c>).</summary>
+    /// <param name="target">What to switch to.</param>
+    /// <param name="force">Back up drifted paths and overwrite them instead of stopping.</param>
+    public SwitchOutcome Switch(string target, bool force = false)
+    {
+        using var held = Lock();
+        RecoverUnlocked(rollback: false);
+        return SwitchUnlocked(Resolve(target), force, EventKind.Switch);
+    }
+
+    /// <summary>Switches to the generation <paramref name="back"/> places before the current one; needs neither git nor the network.</summary>
+    public SwitchOutcome Rollback(int back = 1, bool force = false)
+    {
+        using var held = Lock();
+        RecoverUnlocked(rollback: false);
+        var current = Db.Current ?? throw new InputException("there is no current generation to roll back from; run 'gen switch <rev>' first");
+        var older = Db.List().Where(g => g.Number < current.Number && g.Result == GenerationResult.Ok).OrderByDescending(g => g.Number).ToList();
+        if (back < 1 || back > older.Count)
+        {
+            throw new InputException($"cannot roll back {back} generation{(back == 1 ? string.Empty : "s")}: only {older.Count} older successful generation{(older.Count == 1 ? " is" : "s are")} recorded; see 'gen list'");
+        }
+
+        return SwitchUnlocked(ResolveGeneration(older[back - 1]), force, EventKind.Rollback);
+    }
+
+    /// <summary>What <see cref="Switch"/> to <paramref name="target"/> would do; touches nothing on disk.</summary>
+    public PlanPreview Preview(string target)
+    {
+        var resolved = Resolve(target);
+        var current = Db.Current;
+        var plan = JournalDiff.Plan(JournalOf(current), resolved.Journal);
+        return new PlanPreview(current, resolved.JournalId, resolved.Journal, resolved.Commit, plan, Preflight(plan));
+    }
+
+    /// <summary>Finishes an interrupted switch (or, with <paramref name="rollback"/>, undoes it); false when there was none.</summary>
+    public bool Recover(bool rollback)
+    {
+        using var held = Lock();
+        return RecoverUnlocked(rollback);
+    }
+
+    private GenerationLock Lock() =>
+        GenerationLock.Acquire(Path.Combine(_options.StateFolder, GenerationLock.FileName), _options.LockWaitSeconds ?? double.PositiveInfinity, _options.Report);
+
+    private SwitchOutcome SwitchUnlocked(Target target, bool force, string eventKind)
+    {
+        var current = Db.Current;
+        if (current is not null && current.Journal == target.JournalId)
+        {
+            return new SwitchOutcome(current, current, Plan.Empty, DiffStats.None, AlreadyThere: true, [], []);
+        }
+
+        CheckJournal(target.Journal);
+        var oldJournal = JournalOf(current);
+        var plan = JournalDiff.Plan(oldJournal, target.Journal);
+
+        // Preflight: nothing has been touched yet, so stopping here leaves the machine exactly as it was.
+        var drifts = Preflight(plan);
+        if (drifts.Count > 0)
+        {
+            if (!force)
+            {
+                Db.AddEvent(EventKind.Drift, $"{drifts.Count} drifted path(s); first: {drifts[0]}", current?.Number);
+                throw new DriftException(drifts);
+            }
+
+            BackUpDrifted(drifts);
+        }
+
+        // The payloads must be durable before the intent says they may be used.
+        Store.Sync();
+        var intent = Db.BeginIntent(new IntentStart(current?.Number, target.JournalId, target.Commit, target.Branch, null, _options.HostId,
+            PlanText(plan), target.Existing));
+        var warnings = new List<string>();
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            Execute(plan, start: 0, warnings, verifyBeforeRemove: false);
+        }
+        catch (Exception e) when (e is GenException or IOException or UnauthorizedAccessException)
+        {
+            // Nothing lost: put back what this switch already did, then report the original cause.
+            UndoPartial(intent, oldJournal, target.Journal, e);
+            Db.RecordSwitchOutcome(clock.Elapsed, ok: false);
+            throw;
+        }
+
+        var generation = Commit(plan, target.Journal);
+        Db.RecordSwitchOutcome(clock.Elapsed, ok: true);
+        Db.AddEvent(eventKind, $"{Describe(current)} -> gen-{generation.Number} ({generation.Stats}) in {clock.Elapsed.TotalSeconds:F2}s", generation.Number);
+        var triggers = RunTriggers(plan, target.Journal, warnings);
+        return new SwitchOutcome(current, generation, plan, Stats(plan), AlreadyThere: false, warnings, triggers);
+    }
+
+    private void Execute(Plan plan, int start, List<string> warnings, bool verifyBeforeRemove)
+    {
+        var backups = new BackupBook(Db);
+        var progress = Db.BatchProgress(ProgressEvery);
+        var faultAfter = FaultPoint();
+        var hooks = new ApplyHooks(
+            backups.Find,
+            backups.Save,
+            backups.Restored,
+            done =>
+            {
+                progress.Completed(done);
+                if (done == faultAfter)
+                {
+                    // Test-only fault point: die exactly as kill -9 would, with no cleanup.
+                    Process.GetCurrentProcess().Kill();
+                }
+            },
+            warning =>
+            {
+                warnings.Add(warning);
+                _options.Report($"warning: {warning}");
+            });
+        new Applier(_fs, Store, hooks) { VerifyBeforeRemove = verifyBeforeRemove }.Apply(plan, start);
+        progress.Flush();
+
+        // One syncfs per filesystem instead of an fsync per file (DESIGN §8 step 2); it must come before the commit.
+        _fs.SyncAll();
+        Store.Sync();
+    }
+
+    private Generation Commit(Plan plan, Journal.Journal target)
+    {
+        var stats = Stats(plan);
+        var cache = PathCacheDelta(plan, target);
+
+        // The one atomic switch point: the new generation becomes current and the intent is cleared together.
+        return Db.CommitSwitch(new SwitchCommit(stats, cache));
+    }
+
+    private bool RecoverUnlocked(bool rollback)
+    {
+        var intent = Db.OpenIntent;
+        if (intent is null)
+        {
+            return false;
+        }
+
+        var from = intent.From is { } n ? Db.Get(n) : null;
+        var fromJournal = JournalOf(from);
+        var targetJournal = LoadJournal(intent.Journal);
+        var warnings = new List<string>();
+        if (rollback)
+        {
+            UndoPartial(intent, fromJournal, targetJournal, cause: null);
+            return true;
+        }
+
+        _options.Report($"gen: finishing an interrupted switch to {intent.Journal} (from {Describe(from)})");
+        var plan = JournalDiff.Plan(fromJournal, targetJournal);
+
+        // Actions before the last marked one are done; the ones after it are redone, which is safe because every action is idempotent.
+        Execute(plan, Math.Min(intent.Done, plan.Actions.Count), warnings, verifyBeforeRemove: false);
+        var generation = Commit(plan, targetJournal);
+        Db.AddEvent(EventKind.Recover, $"finished the interrupted switch to gen-{generation.Number}", generation.Number);
+        return true;
+    }
+
+    private void UndoPartial(SwitchIntent intent, Journal.Journal fromJournal, Journal.Journal targetJournal, Exception? cause)
+    {
+        var back = JournalDiff.Plan(targetJournal, fromJournal);
+        try
+        {
+            // Removals check the content first: an action the crash cut off never ran, so what is there may not be gen's.
+            Execute(back, 0, [], verifyBeforeRemove: true);
+        }
+        catch (Exception e) when (cause is not null && e is GenException or IOException or UnauthorizedAccessException)
+        {
+            // The intent stays open; the next gen command finishes or undoes it.
+            throw new SwitchFailedException(cause.Message, e.Message, cause);
+        }
+
+        var message = cause is null ? "interrupted switch undone (gen recover --rollback)" : $"switch failed and was undone: {cause.Message}";
+        Db.AbandonIntent(message);
+        Db.AddEvent(cause is null ? EventKind.Recover : EventKind.SwitchFailed, message, intent.From);
+    }
+
+    private List<Drift> Preflight(Plan plan)
+    {
+        var check = new DiskCheck(_fs, new Accounts(_fs.Root), Db.PathCache().ToDictionary(e => e.Path, StringComparer.Ordinal), full: false);
+        var drifts = new List<Drift>();
+        foreach (var action in plan.Actions)
+        {
+            if (action.Old is { } old && check.Check(old) is { } drift)
+            {
+                drifts.Add(drift);
+            }
+        }
+
+        return drifts;
+    }
+
+    private void BackUpDrifted(IReadOnlyList<Drift> drifts)
+    {
+        foreach (var drift in drifts)
+        {
+            var host = _fs.HostPath(drift.Path);
+            if (!Posix.TryLstat(host, out var s))
+            {
+                continue;
+            }
+
+            var backup = s.Kind switch
+            {
+                FileKind.File => new NewBackup(drift.Path, PathKind.File, Store.AddFile(host), null, (int)s.Mode & 0xFFF, s.Uid, s.Gid),
+                FileKind.Symlink => new NewBackup(drift.Path, PathKind.Link, null, new FileInfo(host).LinkTarget, (int)s.Mode & 0xFFF, s.Uid, s.Gid),
+                _ => null,
+            };
+            if (backup is not null)
+            {
+                // Kept for the operator ('gen backups'); marked restored so no later undo puts drifted content back by itself.
+                Db.MarkBackupRestored(Db.AddBackup(backup));
+            }
+        }
+
+        _options.Report($"gen: backed up {drifts.Count} drifted path(s) before overwriting them; see 'gen backups'");
+    }
+
+    private void CheckJournal(Journal.Journal journal)
+    {
+        var problems = JournalChecker.Check(journal, new CheckOptions { Root = _fs.Root, PayloadExists = Store.Contains });
+        if (problems.Count > 0)
+        {
+            var first = problems[0];
+            var more = problems.Count > 1 ? $" (and {problems.Count - 1} more)" : string.Empty;
+            throw new InputException($"{first.Code} {first.Message}{more}; fix the config and switch again", first.File, first.Line, first.Column);
+        }
+    }
+
+    private List<TriggerRun> RunTriggers(Plan plan, Journal.Journal journal, List<string> warnings)
+    {
+        var runs = new List<TriggerRun>();
+        if (!_options.RunTriggers)
+        {
+            return runs;
+        }
+
+        foreach (var trigger in Triggers.ToRun(plan, journal))
+        {
+            var code = RunTrigger(trigger);
+            runs.Add(new TriggerRun(trigger.Name, [.. trigger.Argv], code));
+            if (code != 0)
+            {
+                var warning = $"trigger {trigger.Name} exited with {code}";
+                warnings.Add(warning);
+                _options.Report($"warning: {warning}");
+                Db.AddEvent(EventKind.SwitchFailed, warning, Db.CurrentNumber);
+            }
+        }
+
+        return runs;
+    }
+
+    private int RunTrigger(RunStep trigger)
+    {
+        // No shell: the argv goes to exec as it is; GEN_ROOT tells the command which tree changed.
+        var psi = new ProcessStartInfo(trigger.Argv[0]) { UseShellExecute = false, WorkingDirectory = _fs.Root };
+        foreach (var arg in trigger.Argv.Skip(1))
+        {
+            psi.ArgumentList.Add(arg);
+        }
+
+        psi.Environment["GEN_ROOT"] = _fs.Root;
+        try
+        {
+            using var process = Process.Start(psi)!;
+            process.WaitForExit();
+            return process.ExitCode;
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            _options.Report($"warning: trigger {trigger.Name}: cannot run {trigger.Argv[0]}: {e.Message}");
+            return 127;
+        }
+    }
+
+    private Target Resolve(string target)
+    {
+        var match = GenerationRef.Match(target);
+        if (match.Success)
+        {
+            var number = int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            var generation = Db.Get(number) ?? throw new InputException($"there is no generation {number}; see 'gen list'");
+            return ResolveGeneration(generation);
+        }
+
+        var repo = _options.Repo ?? MirrorPath;
+        if (!Directory.Exists(repo))
+        {
+            throw new InputException($"no config repository at {repo}; run 'gen init <url>' or pass --repo PATH");
+        }
+
+        var (commit, result) = RepoCompiler.Compile(new CompileRequest(target, repo, _options.HostId, _options.StateFolder), Store);
+        var journal = result.GetJournalOrThrow();
+        var branch = Regex.IsMatch(target, "^[0-9a-f]{4,40}$") ? null : target;
+        return new Target(result.JournalId!.Value, journal, commit.Sha, branch, null);
+    }
+
+    private Target ResolveGeneration(Generation generation) =>
+        new(generation.Journal, LoadJournal(generation.Journal), generation.Commit, generation.Branch, generation.Number);
+
+    private Journal.Journal JournalOf(Generation? generation) => generation is null ? Journal.Journal.Empty : LoadJournal(generation.Journal);
+
+    private Journal.Journal LoadJournal(ObjectId id) =>
+        JournalParser.Parse(Store.ReadAllBytes(id), id.ToString()).GetJournalOrThrow();
+
+    private static string PlanText(Plan plan) =>
+        string.Join('\n', plan.Actions.Select(a => $"{a.Kind} {JournalPrinter.FormatStep(a.Step)}"));
+
+    private static DiffStats Stats(Plan plan)
+    {
+        int added = 0, removed = 0, changed = 0;
+        foreach (var group in plan.Actions.GroupBy(a => a.Identity))
+        {
+            var kinds = group.Select(a => a.Kind).ToList();
+            if (kinds.Contains(PlanActionKind.Change) || (kinds.Contains(PlanActionKind.Do) && kinds.Contains(PlanActionKind.Undo)))
+            {
+                changed++;
+            }
+            else if (kinds.Contains(PlanActionKind.Do))
+            {
+                added++;
+            }
+            else
+            {
+                removed++;
+            }
+        }
+
+        return new DiffStats(added, removed, changed);
+    }
+
+    private PathCacheUpdate PathCacheDelta(Plan plan, Journal.Journal target)
+    {
+        var wanted = target.Steps.Where(s => s.Identity.Kind == IdentityKind.Path).ToDictionary(s => s.Identity.Name, StringComparer.Ordinal);
+        var upserts = new List<PathCacheEntry>();
+        var removals = new List<string>();
+        foreach (var path in plan.ChangedPaths())
+        {
+            if (wanted.TryGetValue(path, out var step) && CacheEntry(step) is { } entry)
+            {
+                upserts.Add(entry);
+            }
+            else
+            {
+                removals.Add(path);
+            }
+        }
+
+        return PathCacheUpdate.Delta(upserts, removals);
+    }
+
+    private PathCacheEntry? CacheEntry(Step step)
+    {
+        if (!Posix.TryLstat(_fs.HostPath(step.Identity.Name), out var s))
+        {
+            return null;
+        }
+
+        return step switch
+        {
+            CopyStep c => new PathCacheEntry(c.Path, PathKind.File, c.Payload, null, c.Mode, s.Uid, s.Gid, s.Size, s.MtimeNs, (long)s.Inode),
+            MkdirStep d => new PathCacheEntry(d.Path, PathKind.Directory, null, null, d.Mode, s.Uid, s.Gid, 0, 0, (long)s.Inode),
+            LinkStep l => new PathCacheEntry(l.Path, PathKind.Link, null, l.Target, 511, s.Uid, s.Gid, 0, 0, (long)s.Inode),
+            _ => null,
+        };
+    }
+
+    private static int FaultPoint() =>
+        int.TryParse(Environment.GetEnvironmentVariable("GEN_TEST_FAULT_AFTER_ACTION"), out var k) ? k : -1;
+
+    private static string Describe(Generation? generation) => generation is null ? "nothing" : $"gen-{generation.Number}";
+
+    private sealed record Target(ObjectId JournalId, Journal.Journal Journal, string? Commit, string? Branch, int? Existing);
+}

@@ -1,0 +1,405 @@
+using GenStore.Journal;
+using GenStore.Store;
+
+namespace GenStore.Apply;
+
+/// <summary>Carries out a Plan under a Root, one idempotent action at a time, backing up whatever gen did not create before it is replaced.</summary>
+/// <remarks>
+/// Every action first looks at what is on disk and does only what is missing, so running a plan again from any
+/// point after a crash converges on the same end state. Writes are not fsynced one by one: the caller makes the
+/// whole batch durable with <see cref="RootFs.SyncAll"/> before it commits the switch.
+/// </remarks>
+public sealed class Applier
+{
+    private readonly RootFs _fs;
+    private readonly Store.Store _store;
+    private readonly Accounts _accounts;
+    private readonly ApplyHooks _hooks;
+
+    /// <summary>An applier writing under <paramref name="fs"/> with payloads from <paramref name="store"/>.</summary>
+    public Applier(RootFs fs, Store.Store store, ApplyHooks hooks)
+    {
+        _fs = fs;
+        _store = store;
+        _accounts = new Accounts(fs.Root);
+        _hooks = hooks;
+    }
+
+    /// <summary>When true, an undo removes a file or link only if it is still what the step made; anything else is left and reported.</summary>
+    /// <remarks>Used to undo a switch that was cut off: actions after the crash never ran, so what stands there may be the original.</remarks>
+    public bool VerifyBeforeRemove { get; init; }
+
+    /// <summary>Applies the actions of <paramref name="plan"/> from index <paramref name="start"/> on (earlier ones are done).</summary>
+    public void Apply(Plan plan, int start = 0)
+    {
+        for (var i = start; i < plan.Actions.Count; i++)
+        {
+            var action = plan.Actions[i];
+            try
+            {
+                Apply(action);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new StepFailedException(action.Identity, action.Source, e.Message, e);
+            }
+
+            _hooks.Progress(i + 1);
+        }
+    }
+
+    private void Apply(PlanAction action)
+    {
+        switch (action.Kind)
+        {
+            case PlanActionKind.Do:
+                Do(action.New!);
+                break;
+            case PlanActionKind.Change:
+                Change(action.Old!, action.New!);
+                break;
+            case PlanActionKind.Undo:
+                Undo(action.Old!);
+                break;
+        }
+    }
+
+    private void Do(Step step)
+    {
+        switch (step)
+        {
+            case MkdirStep dir:
+                DoDirectory(dir, takeOver: true);
+                break;
+            case CopyStep copy:
+                DoFile(copy, takeOver: true);
+                break;
+            case LinkStep link:
+                DoLink(link, takeOver: true);
+                break;
+            case GroupStep group:
+                if (_accounts.GroupExists(group.Name))
+                {
+                    SaveAccountOnce(group.Identity, PriorKinds.Group);
+                    _accounts.ModifyGroup(group);
+                }
+                else
+                {
+                    _accounts.AddGroup(group);
+                }
+
+                break;
+            case UserStep user:
+                if (_accounts.UserExists(user.Name))
+                {
+                    SaveAccountOnce(user.Identity, PriorKinds.User);
+                    _accounts.ModifyUser(user);
+                }
+                else
+                {
+                    _accounts.AddUser(user);
+                }
+
+                break;
+            case RunStep:
+                // Triggers are not state: the engine runs them after the switch commits.
+                break;
+        }
+    }
+
+    private void Change(Step old, Step step)
+    {
+        switch (step)
+        {
+            case MkdirStep dir:
+                DoDirectory(dir, takeOver: false);
+                break;
+            case CopyStep copy:
+                DoFile(copy, takeOver: false);
+                break;
+            case LinkStep link:
+                DoLink(link, takeOver: false);
+                break;
+            case GroupStep group:
+                _accounts.ModifyGroup(group);
+                break;
+            case UserStep user:
+                _accounts.ModifyUser(user);
+                break;
+            case RunStep:
+                break;
+            default:
+                throw new InvalidOperationException($"cannot change {old.Keyword} into {step.Keyword} in place");
+        }
+    }
+
+    private void Undo(Step step)
+    {
+        var prior = _hooks.FindPrior(step.Identity);
+        switch (step)
+        {
+            case MkdirStep dir:
+                UndoDirectory(dir, prior);
+                break;
+            case CopyStep or LinkStep:
+                var host = _fs.HostPath(step.Identity.Name);
+                if (Posix.TryLstat(host, out var status) && !status.IsDirectory)
+                {
+                    if (VerifyBeforeRemove && !IsOwn(step, host, status))
+                    {
+                        _hooks.Warning($"{step.Identity.Name} was left in place: it is not what gen wrote there");
+                        return;
+                    }
+
+                    Posix.Unlink(host);
+                    _fs.Touched(host);
+                }
+
+                Restore(prior);
+                break;
+            case GroupStep group:
+                // Only what gen created is ever deleted: an account that was there before stays.
+                if (prior is null && _accounts.GroupExists(group.Name))
+                {
+                    _accounts.DeleteGroup(group);
+                }
+
+                MarkRestored(prior);
+                break;
+            case UserStep user:
+                if (prior is null && _accounts.UserExists(user.Name))
+                {
+                    _accounts.DeleteUser(user);
+                }
+
+                MarkRestored(prior);
+                break;
+        }
+    }
+
+    private void DoDirectory(MkdirStep dir, bool takeOver)
+    {
+        var host = _fs.HostPath(dir.Path);
+        if (Posix.TryLstat(host, out var status) && takeOver)
+        {
+            // A folder that was already there is kept (its mode and owner are backed up); anything else is moved aside.
+            SavePriorOnce(dir.Identity, host, status);
+            if (!status.IsDirectory)
+            {
+                Posix.Unlink(host);
+            }
+        }
+
+        Posix.Mkdir(host, (UnixFileMode)dir.Mode);
+        SetAttributes(host, dir.Mode, dir.Owner, dir.Group, dir.Identity, dir.Source);
+        _fs.Touched(host);
+    }
+
+    private void UndoDirectory(MkdirStep dir, PriorState? prior)
+    {
+        var host = _fs.HostPath(dir.Path);
+        if (prior is { Kind: PriorKinds.Directory })
+        {
+            // The folder was there before gen: give back its mode and owner, keep it.
+            if (Posix.TryLstat(host, out var s) && s.IsDirectory)
+            {
+                Posix.Chmod(host, (UnixFileMode)prior.Mode);
+                Posix.Lchown(host, (uint)prior.Uid, (uint)prior.Gid);
+            }
+
+            MarkRestored(prior);
+            return;
+        }
+
+        if (Posix.TryLstat(host, out var status) && status.IsDirectory)
+        {
+            if (Directory.EnumerateFileSystemEntries(host).Any())
+            {
+                // As dpkg does: a folder that still holds files gen does not manage is left in place.
+                _hooks.Warning($"{dir.Path} was left in place: it holds files gen does not manage");
+                return;
+            }
+
+            Directory.Delete(host);
+            _fs.Touched(host);
+        }
+
+        Restore(prior);
+    }
+
+    private void DoFile(CopyStep copy, bool takeOver)
+    {
+        var host = _fs.HostPath(copy.Path);
+        var exists = Posix.TryLstat(host, out var status);
+        if (exists && status.IsFile && Matches(copy, host, status))
+        {
+            return;
+        }
+
+        if (exists && takeOver)
+        {
+            MakeRoom(copy.Identity, host, status);
+        }
+        else if (exists && status.IsDirectory)
+        {
+            RemoveEmptyDirectory(copy.Identity, copy.Source, host);
+        }
+
+        var owner = Owner(copy.Owner, copy.Group, copy.Identity, copy.Source);
+
+        // A corrupt payload throws at the end of the copy, before the temp file is renamed: the target is untouched.
+        DurableFile.Write(host, (UnixFileMode)copy.Mode, target => _store.CopyTo(copy.Payload, target), sync: false, owner);
+        _fs.Touched(host);
+    }
+
+    private void DoLink(LinkStep link, bool takeOver)
+    {
+        var host = _fs.HostPath(link.Path);
+        var exists = Posix.TryLstat(host, out var status);
+        if (exists && status.IsSymlink && new FileInfo(host).LinkTarget == link.Target)
+        {
+            return;
+        }
+
+        if (exists && takeOver)
+        {
+            MakeRoom(link.Identity, host, status);
+        }
+        else if (exists && status.IsDirectory)
+        {
+            RemoveEmptyDirectory(link.Identity, link.Source, host);
+        }
+
+        // A new link under a temp name, renamed over the old entry: readers see the old link or the new one.
+        var temp = Path.Join(Path.GetDirectoryName(host), $".gen-tmp-link-{Environment.ProcessId}-{Path.GetFileName(host)}");
+        Posix.Unlink(temp);
+        File.CreateSymbolicLink(temp, link.Target);
+        Posix.Rename(temp, host);
+        _fs.Touched(host);
+    }
+
+    /// <summary>Backs up what is at <paramref name="host"/> and clears the way for a new entry of another kind.</summary>
+    private void MakeRoom(StepIdentity identity, string host, FileStatus status)
+    {
+        SavePriorOnce(identity, host, status);
+        if (status.IsDirectory)
+        {
+            RemoveEmptyDirectory(identity, SourceSpan.None, host);
+        }
+    }
+
+    private static void RemoveEmptyDirectory(StepIdentity identity, SourceSpan source, string host)
+    {
+        if (Directory.EnumerateFileSystemEntries(host).Any())
+        {
+            throw new StepFailedException(identity, source, $"{host} is a directory that still holds files; move them away first");
+        }
+
+        Directory.Delete(host);
+    }
+
+    private void Restore(PriorState? prior)
+    {
+        if (prior is null)
+        {
+            return;
+        }
+
+        var host = _fs.HostPath(prior.Identity.Name);
+        switch (prior.Kind)
+        {
+            case PriorKinds.File:
+                DurableFile.Write(host, (UnixFileMode)prior.Mode, target => _store.CopyTo(prior.Content!.Value, target), sync: false, ((uint)prior.Uid, (uint)prior.Gid));
+                break;
+            case PriorKinds.Link:
+                Posix.Unlink(host);
+                File.CreateSymbolicLink(host, prior.LinkTarget!);
+                Posix.Lchown(host, (uint)prior.Uid, (uint)prior.Gid);
+                break;
+            case PriorKinds.Directory:
+                Posix.Mkdir(host, (UnixFileMode)prior.Mode);
+                Posix.Chmod(host, (UnixFileMode)prior.Mode);
+                Posix.Lchown(host, (uint)prior.Uid, (uint)prior.Gid);
+                break;
+        }
+
+        _fs.Touched(host);
+        MarkRestored(prior);
+    }
+
+    private void MarkRestored(PriorState? prior)
+    {
+        if (prior is not null)
+        {
+            _hooks.PriorRestored(prior.Identity);
+        }
+    }
+
+    private void SavePriorOnce(StepIdentity identity, string host, FileStatus status)
+    {
+        // A re-run after a crash finds the backup it already made and must not replace it with gen's own content.
+        if (_hooks.FindPrior(identity) is not null)
+        {
+            return;
+        }
+
+        var mode = (int)status.Mode & 0xFFF;
+        PriorState prior = status.Kind switch
+        {
+            FileKind.File => new(identity, PriorKinds.File, _store.AddFile(host), null, mode, status.Uid, status.Gid),
+            FileKind.Symlink => new(identity, PriorKinds.Link, null, new FileInfo(host).LinkTarget, mode, status.Uid, status.Gid),
+            FileKind.Directory => new(identity, PriorKinds.Directory, null, null, mode, status.Uid, status.Gid),
+            _ => throw new IOException($"{host} is a device, FIFO or socket; gen will not replace it"),
+        };
+        _hooks.PriorSaved(prior);
+    }
+
+    private void SaveAccountOnce(StepIdentity identity, string kind)
+    {
+        if (_hooks.FindPrior(identity) is null)
+        {
+            _hooks.PriorSaved(new PriorState(identity, kind, null, null, 0, -1, -1));
+        }
+    }
+
+    private bool IsOwn(Step step, string host, FileStatus status) => step switch
+    {
+        CopyStep copy => status.IsFile && Matches(copy, host, status),
+        LinkStep link => status.IsSymlink && new FileInfo(host).LinkTarget == link.Target,
+        _ => false,
+    };
+
+    private bool Matches(CopyStep copy, string host, FileStatus status)
+    {
+        if (((int)status.Mode & 0xFFF) != copy.Mode || status.Size != _store.SizeOf(copy.Payload))
+        {
+            return false;
+        }
+
+        var owner = Owner(copy.Owner, copy.Group, copy.Identity, copy.Source);
+        if (status.Uid != owner.Uid || status.Gid != owner.Gid)
+        {
+            return false;
+        }
+
+        using var handle = Posix.OpenReadNoFollow(host);
+        using var stream = new FileStream(handle, FileAccess.Read, bufferSize: 0);
+        return FileHasher.Hash(stream) == copy.Payload;
+    }
+
+    private void SetAttributes(string host, int mode, string owner, string group, StepIdentity identity, SourceSpan source)
+    {
+        var (uid, gid) = Owner(owner, group, identity, source);
+        Posix.Lchown(host, uid, gid);
+
+        // chown clears set-id bits, so the mode is set after it.
+        Posix.Chmod(host, (UnixFileMode)mode);
+    }
+
+    private (uint Uid, uint Gid) Owner(string owner, string group, StepIdentity identity, SourceSpan source)
+    {
+        var uid = _accounts.Uid(owner) ?? throw new StepFailedException(identity, source, $"the root has no user '{owner}'; declare it with a user block or create it first");
+        var gid = _accounts.Gid(group) ?? throw new StepFailedException(identity, source, $"the root has no group '{group}'; declare it with a group block or create it first");
+        return ((uint)uid, (uint)gid);
+    }
+}
