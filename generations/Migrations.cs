@@ -17,6 +17,8 @@ internal static class Migrations
     internal static readonly Migration[] All =
     [
         new(1, "generations, current pointer, path cache, backups, intent log, events, agent state", V1),
+        // An interrupted undo must be resumed as an undo: its progress counts actions of the reverse plan.
+        new(2, "intents.undoing", "ALTER TABLE intents ADD COLUMN undoing INTEGER NOT NULL DEFAULT 0;"),
     ];
 
     /// <summary>Brings the open database up to the newest version; a no-op when it is already there.</summary>

@@ -182,7 +182,8 @@ public sealed record IntentStart(
 /// <param name="Host">The host id.</param>
 /// <param name="Plan">The plan text.</param>
 /// <param name="Started">When the intent was recorded.</param>
-/// <param name="Done">How many plan actions are known complete: actions 0 … Done−1 are done (as last marked).</param>
+/// <param name="Done">How many plan actions are known complete: actions 0 … Done−1 are done (as last marked); once <paramref name="Undoing"/>, actions of the reverse plan.</param>
+/// <param name="Undoing">The engine had started undoing this switch (<see cref="StateDb.MarkUndoing"/>): recovery must continue the undo, not the switch.</param>
 public sealed record SwitchIntent(
     long Id,
     int? From,
@@ -195,7 +196,8 @@ public sealed record SwitchIntent(
     string Host,
     string Plan,
     DateTimeOffset Started,
-    int Done);
+    int Done,
+    bool Undoing = false);
 
 /// <summary>What the atomic switch point records besides flipping the current generation.</summary>
 /// <param name="Stats">Steps added, removed and changed (stored on a new generation; ignored for an existing target).</param>

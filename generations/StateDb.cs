@@ -27,7 +27,7 @@ public sealed class StateDb : IDisposable
         "id, path, kind, object, link_target, mode, uid, gid, generation, intent, created, restored";
 
     private const string IntentColumns =
-        "id, from_generation, target_generation, target_is_new, journal, git_commit, branch, track, host, plan, started, done";
+        "id, from_generation, target_generation, target_is_new, journal, git_commit, branch, track, host, plan, started, done, undoing";
 
     private readonly SqliteConnection _connection;
     private readonly TimeProvider _time;
@@ -91,6 +91,9 @@ public sealed class StateDb : IDisposable
 
     /// <inheritdoc/>
     public void Dispose() => _connection.Dispose();
+
+    /// <summary>The connection, for tests that must write rows an older schema or another version would.</summary>
+    internal SqliteConnection Connection => _connection;
 
     /// <summary>The value of a pragma on this instance's own connection (for tests: synchronous and foreign_keys are per connection).</summary>
     internal object? Pragma(string name) => Scalar(_connection, null, $"PRAGMA {name}");
@@ -209,6 +212,17 @@ public sealed class StateDb : IDisposable
         if (rows != 1)
         {
             throw new InvalidOperationException("no switch intent is open to mark progress on");
+        }
+    }
+
+    /// <summary>Records, durably, that the engine has started undoing the open switch (a failed switch, <c>gen recover --rollback</c>): sets <see cref="SwitchIntent.Undoing"/> and restarts the progress count for the reverse plan.</summary>
+    /// <remarks>Without it, recovery after a crash during the undo would read the reverse plan's progress as the forward plan's and skip actions the undo had reverted.</remarks>
+    /// <exception cref="InvalidOperationException">No intent is open.</exception>
+    public void MarkUndoing()
+    {
+        if (Execute(_connection, null, "UPDATE intents SET undoing = 1, done = 0") != 1)
+        {
+            throw new InvalidOperationException("no switch intent is open to undo");
         }
     }
 
@@ -630,7 +644,8 @@ public sealed class StateDb : IDisposable
             r.GetString(8),
             r.GetString(9),
             FromUnix(r.GetInt64(10)),
-            r.GetInt32(11)), tx) is [var i] ? i : null;
+            r.GetInt32(11),
+            r.GetInt64(12) != 0), tx) is [var i] ? i : null;
 
     private Generation? QueryGeneration(string sql, params (string, object?)[] args) =>
         QueryList(sql, ReadGeneration, args) is [var g] ? g : null;

@@ -11,29 +11,51 @@ public sealed class MigrationsTests : IDisposable
 
     private string DbPath => _dir.Combine(StateDb.FileName);
 
-    private static Migrations.Migration V2(string sql) => new(2, "test v2", sql);
+    private static readonly int Next = StateDb.SchemaVersion + 1;
+
+    /// <summary>A hypothetical migration after the newest real one.</summary>
+    private static Migrations.Migration Later(string sql) => new(Next, "test migration", sql);
 
     [Fact]
-    public void A_v1_database_is_migrated_to_a_later_version_once_keeping_its_data()
+    public void A_database_is_migrated_to_a_later_version_once_keeping_its_data()
     {
         using (var db = StateDb.Open(DbPath))
         {
             db.Freeze("kept");
         }
 
-        var v2 = V2("CREATE TABLE extra (x INTEGER) STRICT; ALTER TABLE machine ADD COLUMN note TEXT; INSERT INTO extra VALUES (1);");
-        using (var db = StateDb.Open(DbPath, null, [.. Migrations.All, v2]))
+        var later = Later("CREATE TABLE extra (x INTEGER) STRICT; ALTER TABLE machine ADD COLUMN note TEXT; INSERT INTO extra VALUES (1);");
+        using (var db = StateDb.Open(DbPath, null, [.. Migrations.All, later]))
         {
-            Assert.Equal(2L, db.Pragma("user_version"));
+            Assert.Equal((long)Next, db.Pragma("user_version"));
             Assert.Equal("kept", db.Agent.FrozenReason);
         }
 
         // Opening again at v2 runs nothing: the INSERT would otherwise add a second row.
-        using (StateDb.Open(DbPath, null, [.. Migrations.All, v2]))
+        using (StateDb.Open(DbPath, null, [.. Migrations.All, later]))
         {
         }
 
         Assert.Equal(1L, Query(DbPath, "SELECT count(*) FROM extra"));
+    }
+
+    [Fact]
+    public void A_v1_database_with_an_open_intent_is_migrated_to_v2_and_the_intent_is_not_undoing()
+    {
+        using (var v1 = StateDb.Open(DbPath, null, Migrations.All[..1]))
+        {
+            Assert.Equal(1L, v1.Pragma("user_version"));
+            StateDb.Execute(v1.Connection, null,
+                "INSERT INTO intents (target_generation, target_is_new, journal, host, plan, started) VALUES (1, 1, zeroblob(32), 'h', 'p', 0)");
+        }
+
+        using var db = StateDb.Open(DbPath);
+        Assert.Equal(2L, db.Pragma("user_version"));
+        var intent = db.OpenIntent!;
+        Assert.False(intent.Undoing);
+        db.MarkProgress(4);
+        db.MarkUndoing();
+        Assert.Equal((true, 0), (db.OpenIntent!.Undoing, db.OpenIntent!.Done));
     }
 
     [Fact]
@@ -44,24 +66,24 @@ public sealed class MigrationsTests : IDisposable
         }
 
         // The second statement fails after the first succeeded; the transaction takes both back.
-        var broken = V2("CREATE TABLE extra (x INTEGER); CREATE TABLE generations (x INTEGER);");
+        var broken = Later("CREATE TABLE extra (x INTEGER); CREATE TABLE generations (x INTEGER);");
         Assert.Throws<SqliteException>(() => StateDb.Open(DbPath, null, [.. Migrations.All, broken]));
 
-        Assert.Equal(1L, Query(DbPath, "PRAGMA user_version"));
+        Assert.Equal((long)StateDb.SchemaVersion, Query(DbPath, "PRAGMA user_version"));
         Assert.Equal(0L, Query(DbPath, "SELECT count(*) FROM sqlite_master WHERE name = 'extra'"));
         using var db = StateDb.Open(DbPath);
         Assert.Null(db.Current);
     }
 
     [Fact]
-    public void A_database_at_v2_is_refused_by_a_gen_that_knows_only_v1()
+    public void A_database_from_a_later_version_is_refused_by_this_gen()
     {
-        using (StateDb.Open(DbPath, null, [.. Migrations.All, V2("CREATE TABLE extra (x INTEGER);")]))
+        using (StateDb.Open(DbPath, null, [.. Migrations.All, Later("CREATE TABLE extra (x INTEGER);")]))
         {
         }
 
         var e = Assert.Throws<StateVersionException>(() => StateDb.Open(DbPath));
-        Assert.Equal((2, 1), (e.Found, e.Known));
+        Assert.Equal((Next, StateDb.SchemaVersion), (e.Found, e.Known));
     }
 
     [Fact]

@@ -60,7 +60,7 @@ public sealed class StateDbTests : IDisposable
         c.Open();
         Assert.Equal("wal", Pragma(c, "journal_mode"));
         Assert.Equal((long)StateDb.SchemaVersion, Pragma(c, "user_version"));
-        Assert.Equal(1, StateDb.SchemaVersion);
+        Assert.Equal(2, StateDb.SchemaVersion);
 
         // synchronous and foreign_keys are per connection: check them on the StateDb's own connection by behaviour.
         using var db = Open();
@@ -190,6 +190,26 @@ public sealed class StateDbTests : IDisposable
         Assert.Equal(4, db.OpenIntent!.Done);
         db.BatchProgress(every: 100).Flush(durable: true);
         Assert.Equal(2L, db.Pragma("synchronous"));
+    }
+
+    [Fact]
+    public void Marking_an_intent_as_undoing_restarts_its_progress_and_survives_reopening()
+    {
+        using (var db = Open())
+        {
+            db.BeginIntent(Start(null, 1));
+            db.MarkProgress(30);
+            Assert.False(db.OpenIntent!.Undoing);
+            db.MarkUndoing();
+            db.MarkProgress(2);
+        }
+
+        using (var db = Open())
+        {
+            Assert.Equal((true, 2), (db.OpenIntent!.Undoing, db.OpenIntent!.Done));
+            db.AbandonIntent("undone");
+            Assert.Throws<InvalidOperationException>(db.MarkUndoing);
+        }
     }
 
     [Fact]
