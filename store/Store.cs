@@ -95,38 +95,25 @@ public sealed class Store
     public ObjectId Add(Stream content, bool durable = true)
     {
         ArgumentNullException.ThrowIfNull(content);
-        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
-        try
+        if (!content.CanSeek)
         {
-            if (content.CanSeek)
+            return AddFrom((buffer, _) => content.Read(buffer, 0, buffer.Length), prehash: false, durable);
+        }
+
+        var start = content.Position;
+        return AddFrom(
+            (buffer, offset) =>
             {
-                // Most adds re-store unchanged payloads; one extra read (usually from the page cache) is far
-                // cheaper than writing, syncing and deleting a temp file.
-                var start = content.Position;
-                var hasher = new Blake3Hasher();
-                long length = 0;
-                int read;
-                while ((read = content.Read(buffer, 0, buffer.Length)) > 0)
+                // Offset 0 starts a pass: the hashing pass first, then the writing pass if one is needed.
+                if (offset == 0)
                 {
-                    hasher.Update(buffer.AsSpan(0, read));
-                    length += read;
+                    content.Position = start;
                 }
 
-                var id = hasher.FinalizeId();
-                if (HasIntactLooking(id, length, durable))
-                {
-                    return id;
-                }
-
-                content.Position = start;
-            }
-
-            return WriteObject(content, buffer, durable);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+                return content.Read(buffer, 0, buffer.Length);
+            },
+            prehash: true,
+            durable);
     }
 
     /// <summary>Stores the file at <paramref name="path"/> and returns its id. A symlink is refused, never followed (DESIGN §14).</summary>
@@ -134,14 +121,13 @@ public sealed class Store
     public ObjectId AddFile(string path, bool durable = true)
     {
         using var handle = Posix.OpenReadNoFollow(path);
-        var status = Posix.Fstat(handle);
-        if (!status.IsFile)
+        if (!Posix.Fstat(handle).IsFile)
         {
             throw new IOException($"{path}: not a regular file, so it cannot be stored");
         }
 
-        using var stream = new FileStream(handle, FileAccess.Read, bufferSize: 0);
-        return Add(stream, durable);
+        // Positional reads on the handle: no FileStream, no seeks between the two passes.
+        return AddFrom((buffer, offset) => RandomAccess.Read(handle, buffer, offset), prehash: true, durable);
     }
 
     /// <summary>Stores <paramref name="content"/> and returns its id; content already present is not written again.</summary>
@@ -382,7 +368,42 @@ public sealed class Store
         return stale;
     }
 
-    private ObjectId WriteObject(Stream content, byte[] buffer, bool durable)
+    // The one add path. `read(buffer, offset)` fills the buffer from the source at that offset (a stream may
+    // ignore the offset except to restart at 0). With `prehash` the source is read twice: once to hash, so
+    // content already stored costs no write at all (most adds re-store unchanged payloads, and a read from the
+    // page cache is far cheaper than writing, syncing and deleting a temp file), then once to write.
+    private ObjectId AddFrom(Func<byte[], long, int> read, bool prehash, bool durable)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        try
+        {
+            if (prehash)
+            {
+                var hasher = new Blake3Hasher();
+                long length = 0;
+                int n;
+                while ((n = read(buffer, length)) > 0)
+                {
+                    hasher.Update(buffer.AsSpan(0, n));
+                    length += n;
+                }
+
+                var known = hasher.FinalizeId();
+                if (HasIntactLooking(known, length, durable))
+                {
+                    return known;
+                }
+            }
+
+            return WriteObject(read, buffer, checkExisting: !prehash, durable);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private ObjectId WriteObject(Func<byte[], long, int> read, byte[] buffer, bool checkExisting, bool durable)
     {
         var (temp, handle) = DurableFile.CreateTemp(TempFolder);
         try
@@ -392,17 +413,17 @@ public sealed class Store
             {
                 var hasher = new Blake3Hasher();
                 long offset = 0;
-                int read;
-                while ((read = content.Read(buffer, 0, buffer.Length)) > 0)
+                int n;
+                while ((n = read(buffer, offset)) > 0)
                 {
-                    // The id is the digest of exactly the bytes written, even if the source changes under us.
-                    hasher.Update(buffer.AsSpan(0, read));
-                    RandomAccess.Write(handle, buffer.AsSpan(0, read), offset);
-                    offset += read;
+                    // The id is the digest of exactly the bytes written, even if the source changed since the hashing pass.
+                    hasher.Update(buffer.AsSpan(0, n));
+                    RandomAccess.Write(handle, buffer.AsSpan(0, n), offset);
+                    offset += n;
                 }
 
                 id = hasher.FinalizeId();
-                if (HasIntactLooking(id, offset, durable))
+                if (checkExisting && HasIntactLooking(id, offset, durable))
                 {
                     handle.Dispose();
                     DurableFile.TryDelete(temp);
