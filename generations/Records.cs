@@ -205,12 +205,14 @@ public sealed record SwitchIntent(
 /// <param name="Backups">Backups made during the switch that were not yet recorded with <see cref="StateDb.AddBackup"/>.</param>
 /// <param name="Result">The result stored on the target generation.</param>
 /// <param name="Event">A message logged in the same transaction, as a <see cref="EventKind.Switch"/> event (or <see cref="EventKind.Rollback"/> when the target is older than the source); null logs nothing.</param>
+/// <param name="Duration">How long the switch took: when given, recorded as the last successful switch (as <see cref="StateDb.RecordSwitchOutcome"/> does) in the same transaction, saving a separate fsync.</param>
 public sealed record SwitchCommit(
     DiffStats Stats,
     PathCacheUpdate PathCache,
     IReadOnlyList<NewBackup>? Backups = null,
     string Result = GenerationResult.Ok,
-    string? Event = null);
+    string? Event = null,
+    TimeSpan? Duration = null);
 
 /// <summary>The kinds of entry in the events log.</summary>
 public static class EventKind

@@ -247,6 +247,12 @@ public sealed class StateDb : IDisposable
         Execute(_connection, tx, "UPDATE machine SET current_generation = $n", ("$n", intent.Target));
         ApplyPathCache(tx, commit.PathCache);
         AttachBackups(tx, intent, commit.Backups, now);
+        if (commit.Duration is { } duration)
+        {
+            Execute(_connection, tx, "UPDATE machine SET last_switch_at = $t, last_switch_seconds = $d, last_switch_ok = 1",
+                ("$t", now), ("$d", duration.TotalSeconds));
+        }
+
         if (commit.Event is { } message)
         {
             var back = intent.From is { } from && intent.Target < from;

@@ -145,6 +145,18 @@ public sealed class StateDbTests : IDisposable
     }
 
     [Fact]
+    public void A_commit_can_record_its_event_and_the_last_switch_facts_in_the_same_transaction()
+    {
+        using var db = Open();
+        db.BeginIntent(Start(null, 1));
+        db.CommitSwitch(new SwitchCommit(new DiffStats(1, 0, 0), PathCacheUpdate.None, Event: "none -> gen-1", Duration: TimeSpan.FromSeconds(1.5)));
+
+        var e = Assert.Single(db.Events());
+        Assert.Equal((EventKind.Switch, (int?)1, "none -> gen-1"), (e.Kind, e.Generation, e.Message));
+        Assert.Equal((_clock.GetUtcNow(), TimeSpan.FromSeconds(1.5), true), (db.Agent.LastSwitchAt, db.Agent.LastSwitchDuration, db.Agent.LastSwitchOk));
+    }
+
+    [Fact]
     public void A_journal_applied_directly_has_no_commit()
     {
         using var db = Open();
