@@ -1,9 +1,10 @@
 using System.IO.MemoryMappedFiles;
+using System.Runtime.InteropServices;
 
 namespace GenStore.Store;
 
 /// <summary>Hashes files and streams with BLAKE3 in constant memory, and reports them the way b3sum does.</summary>
-public static class FileHasher
+public static partial class FileHasher
 {
     // Reads go through one buffer this big: large enough that each Update hands whole subtrees to the SIMD
     // kernels and the threads, small enough to keep memory flat.
@@ -41,11 +42,18 @@ public static class FileHasher
 
     private static void UpdateRead(Blake3Hasher hasher, Stream stream)
     {
-        var buffer = new byte[BufferSize];
-        int read;
-        while ((read = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false)) > 0)
+        // Reading one buffer ahead tells whether more input follows the current one, which lets the hasher
+        // take each full buffer as whole subtrees; a short seekable stream gets buffers of its own size.
+        var size = stream.CanSeek ? (int)Math.Clamp(stream.Length - stream.Position + 1, 4096, BufferSize) : BufferSize;
+        var current = new byte[size];
+        var next = new byte[size];
+        var read = stream.ReadAtLeast(current, size, throwOnEndOfStream: false);
+        while (read > 0)
         {
-            hasher.Update(buffer.AsSpan(0, read));
+            var readNext = stream.ReadAtLeast(next, size, throwOnEndOfStream: false);
+            hasher.Update(current.AsSpan(0, read), moreFollows: readNext > 0);
+            (current, next) = (next, current);
+            read = readNext;
         }
     }
 
@@ -62,7 +70,10 @@ public static class FileHasher
             handle.AcquirePointer(ref pointer);
             try
             {
-                hasher.Update(new ReadOnlySpan<byte>(pointer + view.PointerOffset, size));
+                // Map the whole window's pages in one call rather than taking a page fault every few pages;
+                // on kernels before 5.14 this fails harmlessly and the pages fault in as they are read.
+                _ = Madvise(pointer, (nuint)(size + view.PointerOffset), MadvisePopulateRead);
+                hasher.Update(new ReadOnlySpan<byte>(pointer + view.PointerOffset, size), moreFollows: offset + size < end);
             }
             finally
             {
@@ -94,6 +105,11 @@ public static class FileHasher
 
         return failed ? 1 : 0;
     }
+
+    private const int MadvisePopulateRead = 22;
+
+    [LibraryImport("libc", EntryPoint = "madvise")]
+    private static unsafe partial int Madvise(byte* address, nuint length, int advice);
 
     private static string Describe(string path, Exception e) => e switch
     {

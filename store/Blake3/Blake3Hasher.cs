@@ -69,7 +69,11 @@ public sealed class Blake3Hasher
     /// <summary>Adds more input.</summary>
     /// <remarks>Whole subtrees of the input are hashed many chunks at a time with the widest SIMD kernel, and on up to
     /// <see cref="Threads"/> threads; the result is the same for any split of the input and any thread count.</remarks>
-    public unsafe void Update(ReadOnlySpan<byte> input)
+    public void Update(ReadOnlySpan<byte> input) => Update(input, moreFollows: false);
+
+    /// <summary>Adds more input; <paramref name="moreFollows"/> promises that at least one more byte will be added before
+    /// finalizing, which lets input that ends on a subtree boundary be hashed as whole subtrees right away.</summary>
+    internal unsafe void Update(ReadOnlySpan<byte> input, bool moreFollows)
     {
         var level = Blake3Simd.Current;
         fixed (byte* start = input)
@@ -86,12 +90,12 @@ public sealed class Blake3Hasher
                     CompleteChunk();
                 }
 
-                if (ChunkBytes == 0 && left > Blake3.ChunkLen)
+                if (ChunkBytes == 0 && (left > Blake3.ChunkLen || (moreFollows && left == Blake3.ChunkLen)))
                 {
                     // The largest power-of-two run of whole chunks that leaves at least one byte for the last
-                    // chunk (which may be the root and so must wait for finalize), and that starts at a
-                    // multiple of its own size, so it is one complete subtree of the final tree.
-                    var chunks = 1UL << BitOperations.Log2((ulong)((left - 1) / Blake3.ChunkLen));
+                    // chunk (which may be the root and so must wait for finalize) unless more input is promised,
+                    // and that starts at a multiple of its own size, so it is one complete subtree of the final tree.
+                    var chunks = 1UL << BitOperations.Log2((ulong)((moreFollows ? left : left - 1) / Blake3.ChunkLen));
                     while (((chunks - 1) & _chunkCounter) != 0)
                     {
                         chunks /= 2;

@@ -68,6 +68,14 @@ internal static unsafe class Blake3Simd
     /// The output may overlap the input as long as output i lies at or before input i (parents are merged in place).</remarks>
     public static void HashMany(SimdLevel level, byte* input, int count, nint stride, int blocks, uint* key, ulong counter, bool incrementCounter, uint flags, uint flagsStart, uint flagsEnd, byte* output)
     {
+        if (blocks == 1 && count > 1 && count < Degree(level))
+        {
+            // The last few parents of a subtree: one padded call of the wide kernel beats several narrow ones,
+            // and keeps the narrow kernels from being compiled at all on a wide machine.
+            HashPadded(level, input, count, stride, key, counter, incrementCounter, flags, flagsStart, flagsEnd, output);
+            return;
+        }
+
         while (count >= Blake3Avx512.Degree && level >= SimdLevel.Avx512)
         {
             Blake3Avx512.HashMany(input, stride, blocks, key, counter, incrementCounter, flags, flagsStart, flagsEnd, output);
@@ -91,6 +99,31 @@ internal static unsafe class Blake3Simd
             HashOne(input, blocks, key, counter, flags, flagsStart, flagsEnd, output);
             Advance(1, ref input, ref count, stride, ref counter, incrementCounter, ref output);
         }
+    }
+
+    /// <summary>How many inputs one call of the kernel for <paramref name="level"/> hashes.</summary>
+    public static int Degree(SimdLevel level) => level switch
+    {
+        SimdLevel.Avx512 => Blake3Avx512.Degree,
+        SimdLevel.Avx2 => Blake3Avx2.Degree,
+        SimdLevel.Sse41 => Blake3Sse41.Degree,
+        _ => 1,
+    };
+
+    [SkipLocalsInit]
+    private static void HashPadded(SimdLevel level, byte* input, int count, nint stride, uint* key, ulong counter, bool incrementCounter, uint flags, uint flagsStart, uint flagsEnd, byte* output)
+    {
+        const int MaxDegree = 16;
+        var blocks = stackalloc byte[MaxDegree * Blake3.BlockLen];
+        var cvs = stackalloc byte[MaxDegree * 32];
+        for (var i = 0; i < count; i++)
+        {
+            Buffer.MemoryCopy(input + (i * stride), blocks + (i * Blake3.BlockLen), Blake3.BlockLen, Blake3.BlockLen);
+        }
+
+        // The padding lanes hash whatever the stack holds; their output is never read.
+        HashMany(level, blocks, Degree(level), Blake3.BlockLen, 1, key, counter, incrementCounter, flags, flagsStart, flagsEnd, cvs);
+        Buffer.MemoryCopy(cvs, output, count * 32, count * 32);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -74,6 +74,7 @@ def transpose512():
     for i in range(16):
         L.append(f"var r{i} = Vector512.Load((uint*)(input + ({i} * stride) + offset));")
         L.append(f"Sse.Prefetch0(input + ({i} * stride) + offset + 256);")
+        L.append(f"Sse.Prefetch1(input + ({i + 16} * stride) + offset);")
     for p in range(8):
         L.append(f"var t{2*p} = Avx512F.UnpackLow(r{2*p}, r{2*p+1});")
         L.append(f"var t{2*p+1} = Avx512F.UnpackHigh(r{2*p}, r{2*p+1});")
@@ -103,6 +104,7 @@ def transpose256():
             L.append(f"var r{i} = Vector256.Load((uint*)(input + ({i} * stride) + offset + {32*h}));")
             if h == 0:
                 L.append(f"Sse.Prefetch0(input + ({i} * stride) + offset + 256);")
+        L.append(f"Sse.Prefetch1(input + ({i + 16} * stride) + offset);")
         for p in range(4):
             L.append(f"var t{2*p} = Avx2.UnpackLow(r{2*p}, r{2*p+1});")
             L.append(f"var t{2*p+1} = Avx2.UnpackHigh(r{2*p}, r{2*p+1});")
@@ -127,6 +129,7 @@ def transpose128():
             L.append(f"var r{i} = Vector128.Load((uint*)(input + ({i} * stride) + offset + {16*q}));")
             if q == 0:
                 L.append(f"Sse.Prefetch0(input + ({i} * stride) + offset + 256);")
+        L.append(f"Sse.Prefetch1(input + ({i + 16} * stride) + offset);")
         L.append("var t0 = Sse2.UnpackLow(r0, r1);")
         L.append("var t1 = Sse2.UnpackHigh(r0, r1);")
         L.append("var t2 = Sse2.UnpackLow(r2, r3);")

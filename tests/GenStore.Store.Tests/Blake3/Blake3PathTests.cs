@@ -58,6 +58,8 @@ public sealed class Blake3PathTests
                     {
                         var actual = HashingPaths.Hash(mode, input, pieces, threads, 40);
                         Assert.True(expected.AsSpan().SequenceEqual(actual), $"{mode} of {length} bytes, split {split}, {threads} threads, {level}");
+                        var promised = HashingPaths.Hash(mode, input, pieces, threads, 40, promiseMore: true);
+                        Assert.True(expected.AsSpan().SequenceEqual(promised), $"{mode} of {length} bytes, split {split}, more input promised, {threads} threads, {level}");
                     }
                 }
             }

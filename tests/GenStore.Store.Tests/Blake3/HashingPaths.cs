@@ -46,7 +46,12 @@ public static class HashingPaths
     }
 
     /// <summary>Hashes <paramref name="input"/> in <paramref name="mode"/> with the given pieces and threads into <paramref name="outputLength"/> bytes.</summary>
-    public static byte[] Hash(Mode mode, byte[] input, int[] pieces, int threads, int outputLength)
+    public static byte[] Hash(Mode mode, byte[] input, int[] pieces, int threads, int outputLength) =>
+        Hash(mode, input, pieces, threads, outputLength, promiseMore: false);
+
+    /// <summary>As <see cref="Hash(Mode, byte[], int[], int, int)"/>; with <paramref name="promiseMore"/> every piece but the last
+    /// tells the hasher that more input follows.</summary>
+    public static byte[] Hash(Mode mode, byte[] input, int[] pieces, int threads, int outputLength, bool promiseMore)
     {
         var hasher = mode switch
         {
@@ -58,7 +63,7 @@ public static class HashingPaths
         var offset = 0;
         foreach (var piece in pieces)
         {
-            hasher.Update(input.AsSpan(offset, piece));
+            hasher.Update(input.AsSpan(offset, piece), moreFollows: promiseMore && offset + piece < input.Length);
             offset += piece;
         }
 
