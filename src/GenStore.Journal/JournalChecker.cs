@@ -61,9 +61,9 @@ public static class JournalChecker
 
     private sealed class Run(Journal journal, CheckOptions options)
     {
-        private readonly Dictionary<StepIdentity, Step> _first = new(journal.Steps.Count);
-        private readonly Dictionary<string, Step> _byNormalPath = new(StringComparer.Ordinal);
-        private readonly Dictionary<string, (Step Step, int Index)> _allPaths = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, Step> _badSpellings = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, (Step Step, int Index)> _allPaths = new(journal.Steps.Count, StringComparer.Ordinal);
+        private readonly Dictionary<string, int> _triggersAt = new(StringComparer.Ordinal);
         private readonly Dictionary<string, int> _usersAt = new(StringComparer.Ordinal);
         private readonly Dictionary<string, int> _groupsAt = new(StringComparer.Ordinal);
         private readonly Dictionary<string, ExternalPath> _externals = new(StringComparer.Ordinal);
@@ -94,6 +94,9 @@ public static class JournalChecker
                         break;
                     case GroupStep g:
                         _groupsAt.TryAdd(g.Name, i);
+                        break;
+                    case RunStep r:
+                        _triggersAt.TryAdd(r.Name, i);
                         break;
                 }
             }
@@ -129,10 +132,16 @@ public static class JournalChecker
 
         private void CheckStep(Step step, int index)
         {
-            if (!_first.TryAdd(step.Identity, step))
+            var firstIndex = step switch
             {
-                var first = _first[step.Identity];
-                Report(JournalCodes.DuplicateIdentity, step, $"{step.Identity} is already defined at {Line(first)}; keep one of the two steps");
+                UserStep u => _usersAt[u.Name],
+                GroupStep g => _groupsAt[g.Name],
+                RunStep r => _triggersAt[r.Name],
+                _ => _allPaths[step.Identity.Name].Index,
+            };
+            if (firstIndex != index)
+            {
+                Report(JournalCodes.DuplicateIdentity, step, $"{step.Identity} is already defined at {Line(journal.Steps[firstIndex])}; keep one of the two steps");
                 return;
             }
 
@@ -213,44 +222,52 @@ public static class JournalChecker
                     return;
                 }
 
-                if (_byNormalPath.TryGetValue(normal, out var other))
+                var twin = _allPaths.TryGetValue(normal, out var same) ? same.Step : _badSpellings.GetValueOrDefault(normal);
+                if (twin is not null)
                 {
-                    Report(JournalCodes.PathWrittenTwice, step, $"{JournalSyntax.Format(path)} is the same path as {Describe(other)}; keep one of the two steps");
+                    Report(JournalCodes.PathWrittenTwice, step, $"{JournalSyntax.Format(path)} is the same path as {Describe(twin)}; keep one of the two steps");
                 }
                 else
                 {
-                    _byNormalPath[normal] = step;
+                    _badSpellings[normal] = step;
                 }
 
                 return;
             }
 
-            if (!_byNormalPath.TryAdd(path, step) && _byNormalPath[path] is var earlier && !ReferenceEquals(earlier, step))
+            if (_badSpellings.Count > 0 && _badSpellings.TryGetValue(path, out var earlier))
             {
                 Report(JournalCodes.PathWrittenTwice, step, $"{JournalSyntax.Format(path)} is the same path as {Describe(earlier)}; keep one of the two steps");
             }
 
-            foreach (var ancestor in JournalPaths.Ancestors(path))
+            // Ancestors are looked up as slices of the path, so the common case allocates nothing.
+            var paths = _allPaths.GetAlternateLookup<ReadOnlySpan<char>>();
+            if (_links.Count > 0)
             {
-                if (_links.Contains(ancestor))
+                var links = _links.GetAlternateLookup<ReadOnlySpan<char>>();
+                for (var cut = path.LastIndexOf('/'); cut > 0; cut = path.LastIndexOf('/', cut - 1))
                 {
-                    var link = _allPaths[ancestor];
-                    Report(JournalCodes.InsideLink, step, $"{JournalSyntax.Format(path)} lies inside the link {JournalSyntax.Format(ancestor)} made at {Line(link.Step)}; gen never writes through a link");
-                    return;
+                    if (links.Contains(path.AsSpan(0, cut)))
+                    {
+                        var ancestor = path[..cut];
+                        Report(JournalCodes.InsideLink, step, $"{JournalSyntax.Format(path)} lies inside the link {JournalSyntax.Format(ancestor)} made at {Line(_allPaths[ancestor].Step)}; gen never writes through a link");
+                        return;
+                    }
                 }
             }
 
-            var parent = JournalPaths.Parent(path);
-            if (parent == "/" || _externals.ContainsKey(parent) || _externalAncestors.Contains(parent))
+            var slash = path.LastIndexOf('/');
+            if (slash <= 0)
             {
                 return;
             }
 
-            if (_allPaths.TryGetValue(parent, out var owner))
+            var parentSpan = path.AsSpan(0, slash);
+            if (paths.TryGetValue(parentSpan, out var owner))
             {
                 if (owner.Step is not MkdirStep)
                 {
-                    Report(JournalCodes.ParentMissing, step, $"the parent {JournalSyntax.Format(parent)} is not a directory but {Describe(owner.Step)}");
+                    Report(JournalCodes.ParentMissing, step, $"the parent {JournalSyntax.Format(parentSpan.ToString())} is not a directory but {Describe(owner.Step)}");
                     return;
                 }
 
@@ -259,10 +276,17 @@ public static class JournalChecker
                     return;
                 }
 
-                Report(JournalCodes.ParentMissing, step, $"the parent {JournalSyntax.Format(parent)} is created later, at {Line(owner.Step)}; move that MKDIR before this step");
+                Report(JournalCodes.ParentMissing, step, $"the parent {JournalSyntax.Format(parentSpan.ToString())} is created later, at {Line(owner.Step)}; move that MKDIR before this step");
                 return;
             }
 
+            if (_externals.Count > 0
+                && (_externals.GetAlternateLookup<ReadOnlySpan<char>>().ContainsKey(parentSpan) || _externalAncestors.GetAlternateLookup<ReadOnlySpan<char>>().Contains(parentSpan)))
+            {
+                return;
+            }
+
+            var parent = parentSpan.ToString();
             if (options.Root is { } root && Directory.Exists(Path.Join(root, parent)))
             {
                 return;
@@ -330,7 +354,7 @@ public static class JournalChecker
             string[]? sorted = null;
             foreach (var step in journal.Steps)
             {
-                if (step is not RunStep run || !ReferenceEquals(_first[run.Identity], run))
+                if (step is not RunStep run || !ReferenceEquals(journal.Steps[_triggersAt[run.Name]], run))
                 {
                     continue;
                 }

@@ -25,19 +25,24 @@ public static class JournalDiff
         var actions = new List<PlanAction>();
         var priority = new List<long>();
         var matched = new bool[old.Steps.Count];
-        var seenNew = new HashSet<StepIdentity>();
+        HashSet<StepIdentity>? onlyNew = null;
         for (var j = 0; j < @new.Steps.Count; j++)
         {
             var step = @new.Steps[j];
-            if (!seenNew.Add(step.Identity))
+            if (!oldIndex.TryGetValue(step.Identity, out var i))
             {
+                // Only new-only identities need a set to skip duplicates; they are few, so the set stays small.
+                if ((onlyNew ??= []).Add(step.Identity))
+                {
+                    actions.Add(PlanAction.Create(step));
+                    priority.Add(DoPriority(j));
+                }
+
                 continue;
             }
 
-            if (!oldIndex.TryGetValue(step.Identity, out var i))
+            if (matched[i])
             {
-                actions.Add(PlanAction.Create(step));
-                priority.Add(DoPriority(j));
                 continue;
             }
 

@@ -119,6 +119,7 @@ public static class JournalParser
         private readonly List<ExternalPath> _externals = [];
         private readonly List<IncludeDirective> _includes = [];
         private readonly List<JournalProblem> _problems = [];
+        private readonly StringPool _pool = new();
 
         public void Add(string code, int line, int column, string message) =>
             _problems.Add(new JournalProblem(code, fileName, line, column, message));
@@ -153,7 +154,7 @@ public static class JournalParser
 
             try
             {
-                var c = new Cursor(line);
+                var c = new Cursor(line, _pool);
                 ParseEntry(ref c, lineNo);
             }
             catch (LineException e)
@@ -191,9 +192,9 @@ public static class JournalParser
                 {
                     var path = c.NextString("a path");
                     var mode = c.NextMode();
-                    var owner = c.NextString("an owner");
-                    var group = c.NextString("a group");
-                    step = new MkdirStep(path, mode, owner, group);
+                    var owner = c.NextString("an owner", pooled: true);
+                    var group = c.NextString("a group", pooled: true);
+                    step = new MkdirStep(path, mode, owner, group) { Source = c.FinishWithTag(), Location = location };
                     break;
                 }
 
@@ -202,9 +203,9 @@ public static class JournalParser
                     var path = c.NextString("a path");
                     var payload = c.NextObjectId();
                     var mode = c.NextMode();
-                    var owner = c.NextString("an owner");
-                    var group = c.NextString("a group");
-                    step = new CopyStep(path, payload, mode, owner, group);
+                    var owner = c.NextString("an owner", pooled: true);
+                    var group = c.NextString("a group", pooled: true);
+                    step = new CopyStep(path, payload, mode, owner, group) { Source = c.FinishWithTag(), Location = location };
                     break;
                 }
 
@@ -212,13 +213,13 @@ public static class JournalParser
                 {
                     var path = c.NextString("a path");
                     var target = c.NextString("a link target");
-                    step = new LinkStep(path, target);
+                    step = new LinkStep(path, target) { Source = c.FinishWithTag(), Location = location };
                     break;
                 }
 
                 case "GROUP":
                 {
-                    var name = c.NextString("a group name");
+                    var name = c.NextString("a group name", pooled: true);
                     int? gid = null;
                     while (c.NextKey(out var key, out var keyColumn))
                     {
@@ -229,13 +230,13 @@ public static class JournalParser
                         }
                     }
 
-                    step = new GroupStep(name, gid);
+                    step = new GroupStep(name, gid) { Source = c.FinishWithTag(), Location = location };
                     break;
                 }
 
                 case "USER":
                 {
-                    var name = c.NextString("a user name");
+                    var name = c.NextString("a user name", pooled: true);
                     int? uid = null;
                     string? group = null, home = null, shell = null;
                     ValueList<string>? groups = null;
@@ -244,16 +245,16 @@ public static class JournalParser
                         switch (key)
                         {
                             case "uid" when uid is null: uid = c.ReadNumber(); break;
-                            case "group" when group is null: group = c.ReadString("a group name", listItem: false); break;
+                            case "group" when group is null: group = c.ReadString("a group name", listItem: false, pooled: true); break;
                             case "groups" when groups is null: groups = c.ReadList(); break;
                             case "home" when home is null: home = c.ReadString("a home directory", listItem: false); break;
-                            case "shell" when shell is null: shell = c.ReadString("a shell", listItem: false); break;
+                            case "shell" when shell is null: shell = c.ReadString("a shell", listItem: false, pooled: true); break;
                             default:
                                 throw BadKey(key, keyColumn, key is "uid" or "group" or "groups" or "home" or "shell", "uid=, group=, groups=, home= or shell=");
                         }
                     }
 
-                    step = new UserStep(name, uid, group, groups ?? ValueList<string>.Empty, home, shell);
+                    step = new UserStep(name, uid, group, groups ?? ValueList<string>.Empty, home, shell) { Source = c.FinishWithTag(), Location = location };
                     break;
                 }
 
@@ -276,7 +277,7 @@ public static class JournalParser
                         throw new LineException(c.Position + 1, $"RUN needs {(on is null ? "on=<glob,…>" : "argv=[\"program\",…]")}");
                     }
 
-                    step = new RunStep(name, on.Value, argv.Value);
+                    step = new RunStep(name, on.Value, argv.Value) { Source = c.FinishWithTag(), Location = location };
                     break;
                 }
 
@@ -300,8 +301,7 @@ public static class JournalParser
                     throw new LineException(keywordStart + 1, $"unknown keyword '{keyword}'; expected MKDIR, COPY, LINK, GROUP, USER, RUN, EXTERNAL or INCLUDE");
             }
 
-            var source = c.FinishWithTag();
-            _steps.Add(step with { Source = source, Location = location });
+            _steps.Add(step);
         }
 
         private static LineException BadKey(string key, int column, bool duplicate, string expected) =>
@@ -311,9 +311,10 @@ public static class JournalParser
     }
 
     /// <summary>A position in one line; every Read method throws <see cref="LineException"/> with the column on bad input.</summary>
-    private ref struct Cursor(ReadOnlySpan<char> line)
+    private ref struct Cursor(ReadOnlySpan<char> line, StringPool pool)
     {
         private readonly ReadOnlySpan<char> _line = line;
+        private readonly StringPool _pool = pool;
         private int _pos;
 
         public readonly int Position => _pos;
@@ -341,14 +342,25 @@ public static class JournalParser
                 throw new LineException(start + 1, $"unknown keyword '{word}'; expected MKDIR, COPY, LINK, GROUP, USER, RUN, EXTERNAL or INCLUDE");
             }
 
-            return _line[start.._pos].ToString();
+            return _line[start.._pos] switch
+            {
+                "MKDIR" => "MKDIR",
+                "COPY" => "COPY",
+                "LINK" => "LINK",
+                "GROUP" => "GROUP",
+                "USER" => "USER",
+                "RUN" => "RUN",
+                "EXTERNAL" => "EXTERNAL",
+                "INCLUDE" => "INCLUDE",
+                var other => other.ToString(),
+            };
         }
 
         /// <summary>Skips the separating blanks, then reads a positional string.</summary>
-        public string NextString(string what)
+        public string NextString(string what, bool pooled = false)
         {
             Separator(what);
-            return ReadString(what, listItem: false);
+            return ReadString(what, listItem: false, pooled);
         }
 
         public int NextMode()
@@ -486,7 +498,7 @@ public static class JournalParser
             return new ValueList<string>(items);
         }
 
-        public string ReadString(string what, bool listItem)
+        public string ReadString(string what, bool listItem, bool pooled = false)
         {
             if (AtEnd || IsSpace(Current))
             {
@@ -530,7 +542,7 @@ public static class JournalParser
                 throw new LineException(start + 1, $"expected {what}");
             }
 
-            return _line[start.._pos].ToString();
+            return pooled ? _pool.Get(_line[start.._pos]) : _line[start.._pos].ToString();
         }
 
         /// <summary>Reads the optional source tag and checks that nothing follows it.</summary>
@@ -574,8 +586,8 @@ public static class JournalParser
                     throw new LineException(tagStart + 1, "expected the source tag as @file:line:col");
                 }
 
-                var whole = ReadString("a file name", listItem: false);
-                file = whole[..midColon];
+                ReadString("a file name", listItem: false);
+                file = _pool.Get(token[..midColon]);
                 _pos = tagStart + 1 + midColon;
                 line = TagNumber(tagStart);
                 column = TagNumber(tagStart);
@@ -720,5 +732,29 @@ public static class JournalParser
         private static string Describe(char c) => c is >= ' ' and < '\x7f' ? $"'{c}'" : $"0x{(int)c:x2}";
 
         private static string Shorten(ReadOnlySpan<char> text) => text.Length <= 40 ? text.ToString() : text[..40].ToString() + "…";
+    }
+
+    /// <summary>Shares the strings that repeat on many lines (owners, groups, source file names) instead of allocating each.</summary>
+    private sealed class StringPool
+    {
+        private readonly HashSet<string> _strings = new(StringComparer.Ordinal);
+
+        public string Get(ReadOnlySpan<char> text)
+        {
+            if (text.Length > 64)
+            {
+                return text.ToString();
+            }
+
+            var lookup = _strings.GetAlternateLookup<ReadOnlySpan<char>>();
+            if (lookup.TryGetValue(text, out var existing))
+            {
+                return existing;
+            }
+
+            var created = text.ToString();
+            _strings.Add(created);
+            return created;
+        }
     }
 }
