@@ -26,6 +26,9 @@ public sealed record EngineOptions(string StateFolder, string Root)
 
     /// <summary>False skips RUN triggers (image builds, demos).</summary>
     public bool RunTriggers { get; init; } = true;
+
+    /// <summary>True leaves accounts alone and makes the calling user own everything; the default when gen is not run as root.</summary>
+    public bool Rootless { get; init; } = !Environment.IsPrivilegedProcess;
 }
 
 /// <summary>What one switch did (or would have done): the generations, the plan and what it left behind.</summary>
@@ -197,7 +200,8 @@ public sealed partial class Engine : IDisposable
     private void Execute(Plan plan, int start, List<string> warnings, bool verifyBeforeRemove)
     {
         var backups = new BackupBook(Db);
-        var progress = Db.BatchProgress(ProgressEvery);
+        // A repair has no intent: it rewrites paths of the current generation, so there is nothing to resume.
+        var progress = Db.OpenIntent is null ? null : Db.BatchProgress(ProgressEvery);
         var faultAfter = FaultPoint();
         var hooks = new ApplyHooks(
             backups.Find,
@@ -205,7 +209,7 @@ public sealed partial class Engine : IDisposable
             backups.Restored,
             done =>
             {
-                progress.Completed(done);
+                progress?.Completed(done);
                 if (done == faultAfter)
                 {
                     // Test-only fault point: die exactly as kill -9 would, with no cleanup.
@@ -217,8 +221,8 @@ public sealed partial class Engine : IDisposable
                 warnings.Add(warning);
                 _options.Report($"warning: {warning}");
             });
-        new Applier(_fs, Store, hooks) { VerifyBeforeRemove = verifyBeforeRemove }.Apply(plan, start);
-        progress.Flush();
+        new Applier(_fs, Store, Accounts(), hooks) { VerifyBeforeRemove = verifyBeforeRemove }.Apply(plan, start);
+        progress?.Flush();
 
         // One syncfs per filesystem instead of an fsync per file (DESIGN §8 step 2); it must come before the commit.
         _fs.SyncAll();
@@ -283,7 +287,7 @@ public sealed partial class Engine : IDisposable
 
     private List<Drift> Preflight(Plan plan)
     {
-        var check = new DiskCheck(_fs, new Accounts(_fs.Root), Db.PathCache().ToDictionary(e => e.Path, StringComparer.Ordinal), full: false);
+        var check = new DiskCheck(_fs, Accounts(), Db.PathCache().ToDictionary(e => e.Path, StringComparer.Ordinal), full: false);
         var drifts = new List<Drift>();
         foreach (var action in plan.Actions)
         {
@@ -471,6 +475,8 @@ public sealed partial class Engine : IDisposable
             _ => null,
         };
     }
+
+    private Accounts Accounts() => new(_fs.Root, _options.Rootless);
 
     private static int FaultPoint() =>
         int.TryParse(Environment.GetEnvironmentVariable("GEN_TEST_FAULT_AFTER_ACTION"), out var k) ? k : -1;

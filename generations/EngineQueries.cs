@@ -70,7 +70,7 @@ public sealed partial class Engine
 
     private List<Drift> Drifts(Journal.Journal journal, bool full)
     {
-        var check = new DiskCheck(_fs, new Accounts(_fs.Root), Db.PathCache().ToDictionary(e => e.Path, StringComparer.Ordinal), full);
+        var check = new DiskCheck(_fs, Accounts(), Db.PathCache().ToDictionary(e => e.Path, StringComparer.Ordinal), full);
         var drifts = new List<Drift>();
         foreach (var step in journal.Steps)
         {

@@ -132,6 +132,9 @@ public static partial class Posix
         return Decode(buffer);
     }
 
+    /// <summary>The effective user and group ids of this process.</summary>
+    public static (uint Uid, uint Gid) EffectiveIds() => (geteuid(), getegid());
+
     /// <summary>Sets the owner of <paramref name="path"/> itself; a symlink's own owner changes, not its target's.</summary>
     public static void Lchown(string path, uint uid, uint gid)
     {
@@ -358,6 +361,12 @@ public static partial class Posix
 
     [LibraryImport(Libc, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int lchown(string path, uint uid, uint gid);
+
+    [LibraryImport(Libc)]
+    private static partial uint geteuid();
+
+    [LibraryImport(Libc)]
+    private static partial uint getegid();
 
     [LibraryImport(Libc, SetLastError = true)]
     private static partial int fchown(SafeFileHandle fd, uint uid, uint gid);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using GenStore.Journal;
+using GenStore.Store;
 
 namespace GenStore.Apply;
 
@@ -16,18 +17,25 @@ public sealed class Accounts
     private readonly Dictionary<string, Dictionary<string, int>> _tables = new(StringComparer.Ordinal);
 
     /// <summary>The accounts of the filesystem tree at <paramref name="root"/> (<c>/</c> for the running system).</summary>
-    public Accounts(string root)
+    /// <param name="root">The root whose etc/passwd and etc/group are used.</param>
+    /// <param name="rootless">True when gen runs without root (a demo or a trial in a home folder): accounts are not
+    /// created and every owner resolves to the calling user, because only root may create accounts or give files away.</param>
+    public Accounts(string root, bool rootless = false)
     {
         _root = Path.GetFullPath(root);
+        Rootless = rootless;
     }
+
+    /// <summary>True when accounts are left alone and every owner is the calling user.</summary>
+    public bool Rootless { get; }
 
     private bool IsHostRoot => _root == "/";
 
     /// <summary>The uid of <paramref name="name"/> (a name or a number), or null when the root has no such user.</summary>
-    public int? Uid(string name) => int.TryParse(name, out var n) ? n : Lookup("passwd", name);
+    public int? Uid(string name) => Rootless ? (int)Posix.EffectiveIds().Uid : int.TryParse(name, out var n) ? n : Lookup("passwd", name);
 
     /// <summary>The gid of <paramref name="name"/> (a name or a number), or null when the root has no such group.</summary>
-    public int? Gid(string name) => int.TryParse(name, out var n) ? n : Lookup("group", name);
+    public int? Gid(string name) => Rootless ? (int)Posix.EffectiveIds().Gid : int.TryParse(name, out var n) ? n : Lookup("group", name);
 
     /// <summary>Whether the root has a user called <paramref name="name"/>.</summary>
     public bool UserExists(string name) => Lookup("passwd", name) is not null;
@@ -73,6 +81,16 @@ public sealed class Accounts
     public void ModifyUser(UserStep user)
     {
         var args = UserArgs(user, creating: false);
+
+        // usermod --prefix (shadow 4.13) looks the --gid group up in the host's group file, not the root's, and fails
+        // with "group 'x' does not exist"; so uid and primary group are passed only when they really change.
+        var current = Entries("passwd").FirstOrDefault(f => f.Length > 3 && f[0] == user.Name);
+        if (current is not null)
+        {
+            DropIfUnchanged(args, "--uid", user.Uid?.ToString(System.Globalization.CultureInfo.InvariantCulture), current[2]);
+            DropIfUnchanged(args, "--gid", user.PrimaryGroup is { } g ? Gid(g)?.ToString(System.Globalization.CultureInfo.InvariantCulture) : null, current[3]);
+        }
+
         if (args.Count > 0)
         {
             Run("usermod", [.. args, user.Name], user);
@@ -81,6 +99,15 @@ public sealed class Accounts
 
     /// <summary>Deletes a user gen created, with <c>userdel</c>; the home folder is kept, since it may hold data.</summary>
     public void DeleteUser(UserStep user) => Run("userdel", [user.Name], user);
+
+    private static void DropIfUnchanged(List<string> args, string option, string? wanted, string current)
+    {
+        var at = args.IndexOf(option);
+        if (at >= 0 && wanted == current)
+        {
+            args.RemoveRange(at, 2);
+        }
+    }
 
     private static List<string> UserArgs(UserStep user, bool creating)
     {
@@ -125,6 +152,11 @@ public sealed class Accounts
 
     private void Run(string tool, IReadOnlyList<string> args, Step step)
     {
+        if (Rootless)
+        {
+            return;
+        }
+
         if (!IsHostRoot && !File.Exists(Path.Combine(_root, "etc", "passwd")))
         {
             throw new StepFailedException(step.Identity, step.Source, $"{_root}/etc/passwd does not exist; {tool} --prefix needs the root's account files");

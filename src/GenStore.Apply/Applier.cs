@@ -16,12 +16,12 @@ public sealed class Applier
     private readonly Accounts _accounts;
     private readonly ApplyHooks _hooks;
 
-    /// <summary>An applier writing under <paramref name="fs"/> with payloads from <paramref name="store"/>.</summary>
-    public Applier(RootFs fs, Store.Store store, ApplyHooks hooks)
+    /// <summary>An applier writing under <paramref name="fs"/> with payloads from <paramref name="store"/>, resolving owners through <paramref name="accounts"/>.</summary>
+    public Applier(RootFs fs, Store.Store store, Accounts accounts, ApplyHooks hooks)
     {
         _fs = fs;
         _store = store;
-        _accounts = new Accounts(fs.Root);
+        _accounts = accounts;
         _hooks = hooks;
     }
 
@@ -41,7 +41,11 @@ public sealed class Applier
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                throw new StepFailedException(action.Identity, action.Source, e.Message, e);
+                // ENOSPC (28) is worth naming plainly: the operator's fix is to free space, not to fix the config.
+                var problem = (e.HResult & 0xFFFF) == 28 || e.Message.Contains("No space left", StringComparison.Ordinal)
+                    ? $"the disk is full ({e.Message}); free some space and switch again"
+                    : e.Message;
+                throw new StepFailedException(action.Identity, action.Source, problem, e);
             }
 
             _hooks.Progress(i + 1);

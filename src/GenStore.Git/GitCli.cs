@@ -15,6 +15,18 @@ public static class GitCli
     public static void Fetch(string mirror) =>
         Run(mirror, ["fetch", "--quiet", "--prune", "origin"], "cannot fetch from the remote");
 
+    /// <summary>Makes <paramref name="workTree"/> a git repository on branch main, if it is not one yet.</summary>
+    public static void Init(string workTree) =>
+        Run(workTree, ["init", "--quiet", "--initial-branch=main"], "cannot create a git repository");
+
+    /// <summary>Commits everything in <paramref name="workTree"/> as a fixed author and returns the commit hash.</summary>
+    public static string CommitAll(string workTree, string message)
+    {
+        Run(workTree, ["add", "--all"], "cannot stage the changes");
+        Run(workTree, ["-c", "user.name=gen demo", "-c", "user.email=demo@localhost", "commit", "--quiet", "--allow-empty", "-m", message], "cannot commit");
+        return Run(workTree, ["rev-parse", "HEAD"], "cannot read the new commit").Trim();
+    }
+
     /// <summary>The remote URL the mirror fetches from.</summary>
     public static string RemoteOf(string mirror) =>
         Run(mirror, ["config", "--get", "remote.origin.url"], "the mirror has no remote").Trim();

@@ -78,6 +78,11 @@ internal static class GenerationCommands
         root.Add(Make("backups", "list content gen backed up before overwriting or removing it", [json], (parse, engine) =>
             Views.Backups(engine.Backups(), parse.GetValue(json))));
 
+        var keepSandbox = new Option<bool>("--keep") { Description = "keep the sandbox folder to look around in" };
+        var demo = new Command("demo", "build a config repo from the examples in a temp folder and walk a sandbox root through switch, drift, rollback and gc") { keepSandbox };
+        demo.SetAction(parse => Demo.Run(Console.Out, parse.GetValue(keepSandbox)));
+        root.Add(demo);
+
         var rollback = new Option<bool>("--rollback") { Description = "undo the interrupted switch instead of finishing it" };
         root.Add(Make("recover", "finish (or undo) a switch that was interrupted", [rollback], (parse, engine) =>
         {
