@@ -573,12 +573,7 @@ public sealed class Store
         }
     }
 
-    private static ObjectId Hash(ReadOnlySpan<byte> content)
-    {
-        var hasher = new Blake3Hasher();
-        hasher.Update(content);
-        return hasher.FinalizeId();
-    }
+    private static ObjectId Hash(ReadOnlySpan<byte> content) => Blake3.Hash(content);
 
     private static ObjectId HashHandle(SafeFileHandle handle)
     {
