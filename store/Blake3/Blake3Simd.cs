@@ -68,11 +68,12 @@ internal static unsafe class Blake3Simd
     /// The output may overlap the input as long as output i lies at or before input i (parents are merged in place).</remarks>
     public static void HashMany(SimdLevel level, byte* input, int count, nint stride, int blocks, uint* key, ulong counter, bool incrementCounter, uint flags, uint flagsStart, uint flagsEnd, byte* output)
     {
-        if (blocks == 1 && count > 1 && count < Degree(level))
+        if (count > 1 && count < Degree(level))
         {
-            // The last few parents of a subtree: one padded call of the wide kernel beats several narrow ones,
-            // and keeps the narrow kernels from being compiled at all on a wide machine.
-            HashPadded(level, input, count, stride, key, counter, incrementCounter, flags, flagsStart, flagsEnd, output);
+            // The last few parents of a subtree, or the chunks of a small one: one padded call of the wide
+            // kernel is as fast as several narrow ones, and keeps the narrow kernels from being compiled at
+            // all on a wide machine.
+            HashPadded(level, input, count, stride, blocks, key, counter, incrementCounter, flags, flagsStart, flagsEnd, output);
             return;
         }
 
@@ -111,18 +112,19 @@ internal static unsafe class Blake3Simd
     };
 
     [SkipLocalsInit]
-    private static void HashPadded(SimdLevel level, byte* input, int count, nint stride, uint* key, ulong counter, bool incrementCounter, uint flags, uint flagsStart, uint flagsEnd, byte* output)
+    private static void HashPadded(SimdLevel level, byte* input, int count, nint stride, int blocks, uint* key, ulong counter, bool incrementCounter, uint flags, uint flagsStart, uint flagsEnd, byte* output)
     {
         const int MaxDegree = 16;
-        var blocks = stackalloc byte[MaxDegree * Blake3.BlockLen];
+        var length = blocks * Blake3.BlockLen;
+        var inputs = stackalloc byte[MaxDegree * Blake3.ChunkLen];
         var cvs = stackalloc byte[MaxDegree * 32];
         for (var i = 0; i < count; i++)
         {
-            Buffer.MemoryCopy(input + (i * stride), blocks + (i * Blake3.BlockLen), Blake3.BlockLen, Blake3.BlockLen);
+            Buffer.MemoryCopy(input + (i * stride), inputs + (i * length), length, length);
         }
 
         // The padding lanes hash whatever the stack holds; their output is never read.
-        HashMany(level, blocks, Degree(level), Blake3.BlockLen, 1, key, counter, incrementCounter, flags, flagsStart, flagsEnd, cvs);
+        HashMany(level, inputs, Degree(level), length, blocks, key, counter, incrementCounter, flags, flagsStart, flagsEnd, cvs);
         Buffer.MemoryCopy(cvs, output, count * 32, count * 32);
     }
 
