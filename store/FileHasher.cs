@@ -70,9 +70,13 @@ public static partial class FileHasher
             handle.AcquirePointer(ref pointer);
             try
             {
-                // Map the whole window's pages in one call rather than taking a page fault every few pages;
-                // on kernels before 5.14 this fails harmlessly and the pages fault in as they are read.
-                _ = Madvise(pointer, (nuint)(size + view.PointerOffset), MadvisePopulateRead);
+                // On one thread, map the whole window's pages in one call rather than taking a page fault every
+                // few pages. With more threads the faults are better taken by the hashing threads in parallel
+                // than by this one alone. Kernels before 5.14 refuse the advice harmlessly.
+                if (hasher.Threads == 1)
+                {
+                    _ = Madvise(pointer, (nuint)(size + view.PointerOffset), MadvisePopulateRead);
+                }
                 hasher.Update(new ReadOnlySpan<byte>(pointer + view.PointerOffset, size), moreFollows: offset + size < end);
             }
             finally
