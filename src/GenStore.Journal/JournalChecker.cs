@@ -12,10 +12,10 @@ public sealed class CheckOptions
     /// <summary>The filesystem root a journal will be applied under; existing directories there count as present parents.</summary>
     public string? Root { get; init; }
 
-    /// <summary>User names that exist without the journal; null means those of <c>ROOT/etc/passwd</c>, or just <c>root</c> without a root.</summary>
+    /// <summary>User names that exist without the journal; null means those of <c>ROOT/etc/passwd</c>. <c>root</c> always counts.</summary>
     public IReadOnlySet<string>? SystemUsers { get; init; }
 
-    /// <summary>Group names that exist without the journal; null means those of <c>ROOT/etc/group</c>, or just <c>root</c> without a root.</summary>
+    /// <summary>Group names that exist without the journal; null means those of <c>ROOT/etc/group</c>. <c>root</c> always counts.</summary>
     public IReadOnlySet<string>? SystemGroups { get; init; }
 
     /// <summary>Answers whether a payload is in the store; null skips the payload check.</summary>
@@ -315,7 +315,8 @@ public static class JournalChecker
 
         private void CheckAccount(Step step, string name, string what, IReadOnlySet<string> system, Dictionary<string, int> createdAt, string keyword, int index)
         {
-            if (system.Contains(name))
+            // root (uid and gid 0) exists on every system, whatever the lists say.
+            if (name == "root" || system.Contains(name))
             {
                 return;
             }
@@ -410,6 +411,6 @@ public static class JournalChecker
         private static IReadOnlySet<string> SystemNames(string? root, string file) =>
             root is null
                 ? new HashSet<string>(StringComparer.Ordinal) { "root" }
-                : AccountFiles.ReadNames(Path.Join(root, "etc", file));
+                : new HashSet<string>(AccountFiles.ReadNames(Path.Join(root, "etc", file)), StringComparer.Ordinal) { "root" };
     }
 }

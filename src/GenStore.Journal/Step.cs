@@ -56,6 +56,17 @@ public abstract record Step
     /// <summary>The journal keyword (MKDIR, COPY, …).</summary>
     public abstract string Keyword { get; }
 
+    /// <summary>The name of the step's inverse, what undoing it does (DESIGN §5): RMDIR, RM, UNLINK, USERDEL, GROUPDEL; null for RUN, which is a trigger, not a state.</summary>
+    public string? InverseKeyword => this switch
+    {
+        MkdirStep => "RMDIR",
+        CopyStep => "RM",
+        LinkStep => "UNLINK",
+        UserStep => "USERDEL",
+        GroupStep => "GROUPDEL",
+        _ => null,
+    };
+
     /// <summary>Equality ignores <see cref="Source"/>; subclasses compare their own members.</summary>
     public virtual bool Equals(Step? other) => other is not null && EqualityContract == other.EqualityContract;
 

@@ -155,4 +155,13 @@ public sealed class JournalCheckerTests
         Assert.Equal([JournalCodes.BadPath, JournalCodes.ParentMissing, JournalCodes.UnknownAccount, JournalCodes.DuplicateIdentity], problems.Select(p => p.Code));
         Assert.Equal("test.journal:3:1: J103 the parent /x is not created by this journal; add MKDIR /x before it or declare EXTERNAL /x (from m.gen:2:1)", problems[1].ToString());
     }
+
+    [Fact]
+    public void Root_is_always_a_system_account_even_when_the_root_has_no_account_files()
+    {
+        using var root = new GenStore.Testing.TempDir();
+
+        Assert.Empty(Check("EXTERNAL /a\nMKDIR /a/x 0755 root root\n", new CheckOptions { Root = root.Path }));
+        Assert.Empty(Check("EXTERNAL /a\nMKDIR /a/x 0755 root root\n", new CheckOptions { SystemUsers = new HashSet<string>(), SystemGroups = new HashSet<string>() }));
+    }
 }

@@ -140,4 +140,12 @@ public sealed class JournalParserTests
         Assert.Equal(("j.journal", 2, 13), (error.Path, error.Line, error.Column));
         Assert.StartsWith("j.journal:2:13: J001", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Every_state_step_names_its_inverse_and_a_trigger_has_none()
+    {
+        var journal = TestData.Parse(TestData.Read("nginx.journal"));
+
+        Assert.Equal(["RMDIR", "RM", "RMDIR", "RM", "RMDIR", "UNLINK", "GROUPDEL", "USERDEL", null], journal.Steps.Select(s => s.InverseKeyword));
+    }
 }
