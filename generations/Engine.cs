@@ -106,11 +106,14 @@ public sealed partial class Engine : IDisposable
     /// <summary>Switches the machine to <paramref name="target"/> (a revision or <c>gen-N</c>).</summary>
     /// <param name="target">What to switch to.</param>
     /// <param name="force">Back up drifted paths and overwrite them instead of stopping.</param>
-    public SwitchOutcome Switch(string target, bool force = false)
+    /// <param name="track">The fleet track this switch follows, recorded on the generation (the agent passes it).</param>
+    /// <param name="branch">The branch to record when <paramref name="target"/> is a commit hash taken from that branch.</param>
+    public SwitchOutcome Switch(string target, bool force = false, string? track = null, string? branch = null)
     {
         using var held = Lock();
         RecoverUnlocked(rollback: false);
-        return SwitchUnlocked(Resolve(target), force, EventKind.Switch);
+        var resolved = Resolve(target);
+        return SwitchUnlocked(resolved with { Track = track ?? resolved.Track, Branch = branch ?? resolved.Branch }, force, EventKind.Switch);
     }
 
     /// <summary>Switches to the generation <paramref name="back"/> places before the current one; needs neither git nor the network.</summary>
@@ -174,7 +177,7 @@ public sealed partial class Engine : IDisposable
 
         // The payloads must be durable before the intent says they may be used.
         Store.Sync();
-        var intent = Db.BeginIntent(new IntentStart(current?.Number, target.JournalId, target.Commit, target.Branch, null, _options.HostId,
+        var intent = Db.BeginIntent(new IntentStart(current?.Number, target.JournalId, target.Commit, target.Branch, target.Track, _options.HostId,
             PlanText(plan), target.Existing));
         var warnings = new List<string>();
         var clock = Stopwatch.StartNew();
@@ -250,7 +253,10 @@ public sealed partial class Engine : IDisposable
         var fromJournal = JournalOf(from);
         var targetJournal = LoadJournal(intent.Journal);
         var warnings = new List<string>();
-        if (rollback)
+
+        // An undo that was itself cut off is continued as an undo: its progress counts reverse-plan actions, so
+        // resuming the forward plan from that count would skip actions the undo had already reverted.
+        if (rollback || intent.Undoing)
         {
             UndoPartial(intent, fromJournal, targetJournal, cause: null);
             return true;
@@ -269,6 +275,10 @@ public sealed partial class Engine : IDisposable
     private void UndoPartial(SwitchIntent intent, Journal.Journal fromJournal, Journal.Journal targetJournal, Exception? cause)
     {
         var back = JournalDiff.Plan(targetJournal, fromJournal);
+
+        // Durably marked before the first reverse action (it also restarts the progress count); a resumed undo starts
+        // from the top, which is safe because every action is idempotent and removals check the content first.
+        Db.MarkUndoing();
         try
         {
             // Removals check the content first: an action the crash cut off never ran, so what is there may not be gen's.
@@ -407,7 +417,7 @@ public sealed partial class Engine : IDisposable
     }
 
     private Target ResolveGeneration(Generation generation) =>
-        new(generation.Journal, LoadJournal(generation.Journal), generation.Commit, generation.Branch, generation.Number);
+        new(generation.Journal, LoadJournal(generation.Journal), generation.Commit, generation.Branch, generation.Number, generation.Track);
 
     private Journal.Journal JournalOf(Generation? generation) => generation is null ? Journal.Journal.Empty : LoadJournal(generation.Journal);
 
@@ -483,5 +493,5 @@ public sealed partial class Engine : IDisposable
 
     private static string Describe(Generation? generation) => generation is null ? "nothing" : $"gen-{generation.Number}";
 
-    private sealed record Target(ObjectId JournalId, Journal.Journal Journal, string? Commit, string? Branch, int? Existing);
+    private sealed record Target(ObjectId JournalId, Journal.Journal Journal, string? Commit, string? Branch, int? Existing, string? Track = null);
 }

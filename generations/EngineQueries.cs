@@ -26,7 +26,11 @@ public sealed record StatusReport(
     bool InterruptedSwitch,
     bool Frozen,
     GenEvent? LastError,
-    AgentState Agent);
+    AgentState Agent)
+{
+    /// <summary>Commits the agent remembers as bad (health check failed) and will not apply again.</summary>
+    public IReadOnlyList<BadCommit> BadCommits { get; init; } = [];
+}
 
 public sealed partial class Engine
 {
@@ -59,7 +63,7 @@ public sealed partial class Engine
         var lastError = Db.Events(200).FirstOrDefault(e => e.Kind is EventKind.SwitchFailed or EventKind.HealthFailure or EventKind.FetchError or EventKind.Drift);
         var agent = Db.Agent;
         return new StatusReport(_options.HostId, current, head, head is not null && head != current?.Commit, drifts, Db.OpenIntent is not null,
-            agent.Frozen, lastError, agent);
+            agent.Frozen, lastError, agent) { BadCommits = Db.BadCommits() };
     }
 
     /// <summary>The plan between two targets (revisions or <c>gen-N</c>), without touching anything.</summary>

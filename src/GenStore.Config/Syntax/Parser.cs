@@ -10,19 +10,27 @@ internal sealed class Parser
 
     private readonly List<Token> _tokens;
     private readonly DiagnosticBag _diagnostics;
+    private readonly IReadOnlyList<string> _blockKinds;
+    private readonly string _statementList;
     private int _index;
 
-    private Parser(List<Token> tokens, DiagnosticBag diagnostics)
+    private Parser(List<Token> tokens, DiagnosticBag diagnostics, IReadOnlyList<string>? blockKinds)
     {
         _tokens = tokens;
         _diagnostics = diagnostics;
+        _blockKinds = blockKinds ?? BlockKinds;
+        _statementList = blockKinds is null ? StatementList : $"expected a block: {string.Join(", ", blockKinds)}";
     }
 
     /// <summary>The statements of a file; syntax errors go to <paramref name="diagnostics"/> and the broken statements are left out.</summary>
-    public static IReadOnlyList<Statement> Parse(string text, string file, DiagnosticBag diagnostics)
+    /// <param name="text">The file's text.</param>
+    /// <param name="file">The file name used in positions.</param>
+    /// <param name="diagnostics">Receives the syntax errors.</param>
+    /// <param name="blockKinds">The block kinds this file may hold instead of the resource blocks (fleet.gen has its own).</param>
+    public static IReadOnlyList<Statement> Parse(string text, string file, DiagnosticBag diagnostics, IReadOnlyList<string>? blockKinds = null)
     {
         var tokens = Lexer.Tokenize(text, file, diagnostics);
-        var parser = new Parser(tokens, diagnostics);
+        var parser = new Parser(tokens, diagnostics, blockKinds);
         return parser.ParseStatements(topLevel: true);
     }
 
@@ -39,8 +47,8 @@ internal sealed class Parser
         return token;
     }
 
-    private static bool IsStatementStart(Token token) =>
-        token.Kind == TokenKind.Identifier && (token.Text is "let" or "include" or "hosts" || BlockKinds.Contains(token.Text));
+    private bool IsStatementStart(Token token) =>
+        token.Kind == TokenKind.Identifier && (token.Text is "let" or "include" or "hosts" || _blockKinds.Contains(token.Text));
 
     private List<Statement> ParseStatements(bool topLevel)
     {
@@ -122,7 +130,7 @@ internal sealed class Parser
         var keyword = Advance();
         if (keyword.Kind != TokenKind.Identifier)
         {
-            _diagnostics.Add(keyword.Position, $"unexpected {keyword.Describe()}", StatementList);
+            _diagnostics.Add(keyword.Position, $"unexpected {keyword.Describe()}", _statementList);
             return null;
         }
 
@@ -175,9 +183,9 @@ internal sealed class Parser
             }
         }
 
-        if (!BlockKinds.Contains(keyword.Text))
+        if (!_blockKinds.Contains(keyword.Text))
         {
-            _diagnostics.Add(keyword.Position, $"unknown block '{keyword.Text}'", StatementList);
+            _diagnostics.Add(keyword.Position, $"unknown block '{keyword.Text}'", _statementList);
             return null;
         }
 
