@@ -189,6 +189,11 @@ public static class JournalChecker
                     {
                         Report(JournalCodes.BadPath, step, $"home={JournalSyntax.Format(home)}: {badHome}");
                     }
+                    else if (u.Home is { } homeDir && _allPaths.TryGetValue(homeDir, out var atHome) && atHome.Step is not MkdirStep)
+                    {
+                        // useradd makes the home folder; a file or link managed at the same path would be written twice.
+                        Report(JournalCodes.PathWrittenTwice, step, $"the home folder {JournalSyntax.Format(homeDir)} of user {JournalSyntax.Format(u.Name)} is also written by {Describe(atHome.Step)}; give the user another home or drop that step");
+                    }
 
                     if (u.Shell is { } shell && JournalPaths.Problem(shell) is { } badShell)
                     {

@@ -164,4 +164,11 @@ public sealed class JournalCheckerTests
         Assert.Empty(Check("EXTERNAL /a\nMKDIR /a/x 0755 root root\n", new CheckOptions { Root = root.Path }));
         Assert.Empty(Check("EXTERNAL /a\nMKDIR /a/x 0755 root root\n", new CheckOptions { SystemUsers = new HashSet<string>(), SystemGroups = new HashSet<string>() }));
     }
+
+    [Fact]
+    public void A_home_folder_that_a_file_also_writes_is_written_twice_but_a_managed_home_directory_is_fine()
+    {
+        AssertOnly(Check("EXTERNAL /home\nLINK /home/bob /srv/bob\nUSER bob home=/home/bob\n"), JournalCodes.PathWrittenTwice, 4, "also written by the LINK at test.journal:3");
+        Assert.Empty(Check("EXTERNAL /home\nUSER bob home=/home/bob\nMKDIR /home/bob 0750 bob root\n"));
+    }
 }
