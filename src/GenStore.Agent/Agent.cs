@@ -83,7 +83,8 @@ public sealed class Agent(AgentConfig config, EngineOptions engine, Action<strin
 
         log(AgentLog.Line("run", ("host", run.Host), ("result", run.ResultName), ("track", run.Track), ("commit", run.Head),
             ("generation", run.Generation), ("message", run.Message)));
-        WriteMetrics(gen, new AgentFacts(run.Track, run.Head, run.ResultName));
+        bool? behind = run.Head is null ? null : run.Result is not (AgentResult.UpToDate or AgentResult.Switched);
+        WriteMetrics(gen, new AgentFacts(run.Track, behind, run.ResultName));
         return run;
     }
 
@@ -141,7 +142,7 @@ public sealed class Agent(AgentConfig config, EngineOptions engine, Action<strin
         }
 
         var current = gen.Db.Current;
-        if (current?.Commit == head.Sha)
+        if (current?.Commit == head.Sha || (current is not null && Equivalent(gen) == $"{current.Number} {head.Sha}"))
         {
             return Finish(gen, AgentResult.UpToDate, track, head.Sha, current.Number, $"already on {head.ShortSha}", null);
         }
@@ -174,6 +175,9 @@ public sealed class Agent(AgentConfig config, EngineOptions engine, Action<strin
 
         if (outcome.AlreadyThere)
         {
+            // A commit that only touched fleet.gen or docs compiles to the running journal: remember it, so the
+            // host neither recompiles it every round nor counts as behind.
+            RememberEquivalent(gen, outcome.To.Number, head.Sha);
             return Finish(gen, AgentResult.UpToDate, track, head.Sha, outcome.To.Number, $"{head.ShortSha} compiles to the current generation", null);
         }
 
@@ -221,6 +225,14 @@ public sealed class Agent(AgentConfig config, EngineOptions engine, Action<strin
 
         return new AgentRun(result, engine.HostId, track?.Name, track?.Branch, head, generation ?? gen.Db.CurrentNumber, message);
     }
+
+    private static string EquivalentFile(Engine gen) => Path.Combine(gen.Options.StateFolder, "agent-equivalent");
+
+    private static string? Equivalent(Engine gen) =>
+        File.Exists(EquivalentFile(gen)) ? File.ReadAllText(EquivalentFile(gen)).Trim() : null;
+
+    private static void RememberEquivalent(Engine gen, int generation, string commit) =>
+        Store.DurableFile.Write(EquivalentFile(gen), System.Text.Encoding.UTF8.GetBytes($"{generation} {commit}\n"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
 
     private string? Fetch(Engine gen)
     {

@@ -180,3 +180,41 @@ public sealed record AgentConfig
             : throw new InputException("health_check must be an argv list such as [\"/usr/local/bin/check\", \"--quick\"]", path, line);
     }
 }
+
+/// <summary>What flags and the environment set on the agent's command line; each one given wins over gen.conf.</summary>
+/// <param name="ConfigPath">The config file (<c>--config</c>, else <c>GEN_CONFIG</c>), or null for the default path, which may be missing.</param>
+/// <param name="State">The state folder when given on the command line or in <c>GEN_STATE</c>.</param>
+/// <param name="Root">The root when given on the command line or in <c>GEN_ROOT</c>.</param>
+/// <param name="DefaultState">The state folder when neither the command line nor the file sets one.</param>
+/// <param name="DefaultRoot">The root when neither the command line nor the file sets one.</param>
+/// <param name="HostId">The host id (<c>--host</c> or <c>GEN_HOST</c>).</param>
+/// <param name="Remote">The remote (<c>--remote</c>).</param>
+/// <param name="MetricsPath">The metrics file (<c>--metrics</c>).</param>
+/// <param name="LockWaitSeconds">How long to wait for another gen.</param>
+public sealed record AgentOverrides(string? ConfigPath, string? State, string? Root, string DefaultState, string DefaultRoot, string? HostId, string? Remote, string? MetricsPath, double? LockWaitSeconds);
+
+/// <summary>Builds a ready agent from gen.conf and the command line.</summary>
+public static class AgentSetup
+{
+    /// <summary>Reads the config file, applies <paramref name="overrides"/> and returns the agent.</summary>
+    public static Agent Create(AgentOverrides overrides, Action<string> log)
+    {
+        var path = HostControl.ConfigPath(overrides.ConfigPath);
+        var file = AgentConfig.Load(path, optional: path == AgentConfig.DefaultPath);
+        var config = file with
+        {
+            HostId = overrides.HostId ?? file.HostId,
+            Remote = overrides.Remote ?? file.Remote,
+            MetricsPath = overrides.MetricsPath ?? file.MetricsPath,
+        };
+        var options = new Generations.EngineOptions(
+            Path.GetFullPath(overrides.State ?? config.State ?? overrides.DefaultState),
+            Path.GetFullPath(overrides.Root ?? config.Root ?? overrides.DefaultRoot))
+        {
+            HostId = config.HostId,
+            LockWaitSeconds = overrides.LockWaitSeconds,
+            Report = log,
+        };
+        return new Agent(config, options, log);
+    }
+}

@@ -7,9 +7,9 @@ namespace GenStore.Agent;
 
 /// <summary>What the agent knows beyond the engine's state when it writes metrics: the followed track's head and how the run ended.</summary>
 /// <param name="Track">The track the host follows now.</param>
-/// <param name="TrackHead">The head commit of that track's branch.</param>
+/// <param name="Behind">Whether the host is behind that track's head; null lets the engine's status decide.</param>
 /// <param name="Result">How the last agent run ended (an <see cref="AgentResult"/> name in kebab case).</param>
-public sealed record AgentFacts(string? Track, string? TrackHead, string? Result);
+public sealed record AgentFacts(string? Track, bool? Behind, string? Result);
 
 /// <summary>Writes the DESIGN §12 metrics in Prometheus text format, atomically, for node-exporter's textfile collector.</summary>
 public static class Metrics
@@ -25,8 +25,7 @@ public static class Metrics
         var current = status.Current;
         var agent = status.Agent;
         var stats = engine.Store.Statistics();
-        var head = facts?.TrackHead ?? status.BranchHead;
-        var behind = head is not null && head != current?.Commit;
+        var behind = facts?.Behind ?? status.Behind;
         var sb = new StringBuilder();
 
         Header(sb, "gen_info", "gauge", "The current generation's commit, branch, track and number (value is always 1).");
@@ -85,4 +84,51 @@ public static class Metrics
 
     private static string Escape(string value) =>
         value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
+}
+
+/// <summary>Operator actions on the agent's hold over this host, with their event and a fresh metrics file.</summary>
+public static class HostControl
+{
+    /// <summary>Where the agent config is: <paramref name="flag"/>, else <c>GEN_CONFIG</c>, else <see cref="AgentConfig.DefaultPath"/>.</summary>
+    public static string ConfigPath(string? flag) =>
+        flag ?? (Environment.GetEnvironmentVariable("GEN_CONFIG") is { Length: > 0 } env ? env : AgentConfig.DefaultPath);
+
+    /// <summary>Stops the agent from moving this host until <see cref="Unfreeze"/>; persisted in the state database.</summary>
+    /// <returns>A warning when the metrics file could not be refreshed; null otherwise.</returns>
+    public static string? Freeze(Engine engine, string? reason, string configPath)
+    {
+        var why = string.IsNullOrWhiteSpace(reason) ? "frozen by an operator" : reason;
+        engine.Db.Freeze(why);
+        engine.Db.AddEvent(EventKind.Freeze, $"frozen: {why}", engine.Db.CurrentNumber);
+        return RefreshMetrics(engine, configPath);
+    }
+
+    /// <summary>Lets the agent move this host again.</summary>
+    /// <returns>A warning when the metrics file could not be refreshed; null otherwise.</returns>
+    public static string? Unfreeze(Engine engine, string configPath)
+    {
+        engine.Db.Unfreeze();
+        engine.Db.AddEvent(EventKind.Freeze, "unfrozen", engine.Db.CurrentNumber);
+        return RefreshMetrics(engine, configPath);
+    }
+
+    /// <summary>Rewrites the metrics file after a manual switch, rollback or freeze when the agent config names one.</summary>
+    /// <returns>A warning when the config could not be read or the file not written; null otherwise.</returns>
+    public static string? RefreshMetrics(Engine engine, string configPath)
+    {
+        try
+        {
+            if (AgentConfig.Load(configPath, optional: true).MetricsPath is { } path)
+            {
+                Metrics.Write(engine, path, null);
+            }
+
+            return null;
+        }
+        catch (Exception e) when (e is GenException or IOException or UnauthorizedAccessException)
+        {
+            // The command itself succeeded; stale metrics must not turn it into a failure.
+            return $"warning: metrics not updated: {e.Message}";
+        }
+    }
 }

@@ -17,6 +17,7 @@ public static class Program
         root.Add(JournalCommands.Create());
         CompileCommands.AddTo(root);
         GenerationCommands.AddTo(root);
+        AgentCommands.AddTo(root);
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

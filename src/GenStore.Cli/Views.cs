@@ -90,6 +90,10 @@ internal static class Views
                 ["drift_paths"] = new JsonArray([.. status.DriftedPaths.Select(d => (JsonNode)new JsonObject { ["path"] = d.Path, ["expected"] = d.Expected, ["found"] = d.Found })]),
                 ["interrupted_switch"] = status.InterruptedSwitch,
                 ["frozen"] = status.Frozen,
+                ["frozen_reason"] = status.Agent.FrozenReason,
+                ["bad_commits"] = new JsonArray([.. status.BadCommits.Select(b => (JsonNode)new JsonObject { ["commit"] = b.Commit, ["reason"] = b.Reason, ["time"] = b.Time.ToUnixTimeSeconds() })]),
+                ["track"] = status.Current?.Track,
+                ["last_fetch_error"] = status.Agent.LastFetchError,
                 ["last_error"] = status.LastError is null ? null : new JsonObject
                 {
                     ["time"] = status.LastError.Time.ToUnixTimeSeconds(),
@@ -107,7 +111,13 @@ internal static class Views
         Console.WriteLine($"commit:     {current?.Commit ?? "-"}{(current?.Branch is { } b ? $" ({b})" : string.Empty)}");
         Console.WriteLine($"behind:     {(status.Behind ? $"yes, branch head is {Short(status.BranchHead)}" : "no")}");
         Console.WriteLine($"drift:      {(status.DriftedPaths.Count == 0 ? "none" : $"{status.DriftedPaths.Count} path(s), first {status.DriftedPaths[0]}")}");
-        Console.WriteLine($"frozen:     {(status.Frozen ? "yes" : "no")}");
+        Console.WriteLine($"track:      {status.Current?.Track ?? "-"}");
+        Console.WriteLine($"frozen:     {(status.Frozen ? $"yes ({status.Agent.FrozenReason})" : "no")}");
+        foreach (var bad in status.BadCommits)
+        {
+            Console.WriteLine($"bad commit: {Short(bad.Commit)} ({bad.Reason}); the agent skips it until a newer commit arrives");
+        }
+
         if (status.InterruptedSwitch)
         {
             Console.WriteLine("interrupted switch: yes; the next gen command finishes it, or run 'gen recover --rollback'");

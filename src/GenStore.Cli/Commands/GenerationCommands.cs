@@ -113,7 +113,18 @@ internal static class GenerationCommands
         command.SetAction(parse =>
         {
             using var engine = Engine.Open(Options(parse));
-            return run(parse, engine);
+            try
+            {
+                return run(parse, engine);
+            }
+            finally
+            {
+                if (name is "switch" or "rollback")
+                {
+                    // Metrics follow every switch, the agent's or an operator's (DESIGN §12).
+                    AgentCommands.AfterSwitch(engine);
+                }
+            }
         });
         return command;
     }
