@@ -122,6 +122,12 @@ public static class JournalChecker
                 }
             }
 
+            foreach (var include in journal.Includes)
+            {
+                Report(JournalCodes.UnresolvedInclude, include.Location, SourceSpan.None,
+                    $"INCLUDE {JournalSyntax.Format(include.File)} is not resolved; a journal to store or apply must be self-contained, so load it with its includes (JournalLoader, gen journal check)");
+            }
+
             for (var i = 0; i < steps.Count; i++)
             {
                 CheckStep(steps[i], i);

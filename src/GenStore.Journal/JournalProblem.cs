@@ -75,4 +75,7 @@ public static class JournalCodes
 
     /// <summary>A path is declared EXTERNAL and also managed by a step.</summary>
     public const string ExternalManaged = "J111";
+
+    /// <summary>An INCLUDE that was not resolved: a journal to apply or store must be self-contained.</summary>
+    public const string UnresolvedInclude = "J112";
 }

@@ -171,4 +171,10 @@ public sealed class JournalCheckerTests
         AssertOnly(Check("EXTERNAL /home\nLINK /home/bob /srv/bob\nUSER bob home=/home/bob\n"), JournalCodes.PathWrittenTwice, 4, "also written by the LINK at test.journal:3");
         Assert.Empty(Check("EXTERNAL /home\nUSER bob home=/home/bob\nMKDIR /home/bob 0750 bob root\n"));
     }
+
+    [Fact]
+    public void An_include_left_unresolved_is_reported_because_stored_journals_are_self_contained()
+    {
+        AssertOnly(Check("GROUP g\nINCLUDE other.journal\n"), JournalCodes.UnresolvedInclude, 3, "not resolved");
+    }
 }
