@@ -21,7 +21,20 @@ public sealed record CompileOptions(string HostId)
 /// <param name="CacheHits">Source files whose object id came from the cache without reading them.</param>
 /// <param name="Steps">Steps in the journal.</param>
 /// <param name="Elapsed">Wall time of the compile.</param>
-public sealed record CompileStatistics(int FilesHashed, long BytesHashed, int CacheHits, int Steps, TimeSpan Elapsed);
+public sealed record CompileStatistics(int FilesHashed, long BytesHashed, int CacheHits, int Steps, TimeSpan Elapsed)
+{
+    /// <summary>Time spent reading the config and expanding blocks (includes listing trees).</summary>
+    public TimeSpan Evaluating { get; init; }
+
+    /// <summary>Time spent ordering steps.</summary>
+    public TimeSpan Ordering { get; init; }
+
+    /// <summary>Time spent looking up the cache and reading, hashing and storing payloads.</summary>
+    public TimeSpan Hashing { get; init; }
+
+    /// <summary>Time spent printing and storing the journal, syncing the store and recording the cache.</summary>
+    public TimeSpan Finishing { get; init; }
+}
 
 /// <summary>The outcome of a compile: the journal and its canonical text and id, or the errors.</summary>
 public sealed class CompileResult
@@ -83,7 +96,8 @@ public sealed class CompileResult
 /// <remarks>
 /// <para>Phases: evaluate (parse, follow includes, expand trees and templates; nothing is written), order (declaration
 /// order, parents before children, <c>after</c> constraints, accounts before the steps that use them), then — only
-/// when there were no errors — hash and store payloads in parallel, sync the store once, and record the new hashes
+/// when there were no errors — hash and store payloads in parallel, make them durable (one store sync for a
+/// large batch, an fsync each for a few), and record the new hashes
 /// in the <see cref="BlobCache"/>.</para>
 /// <para>Determinism: everything is ordered by declaration order and ordinal name order, never by hash-table or
 /// directory-read order, so the same tree and host id always give the same journal bytes.</para>
@@ -100,6 +114,7 @@ public static class ConfigCompiler
         var evaluator = new Evaluator(tree, options.HostId, diagnostics);
         evaluator.Run(options.EntryPoint);
         var decls = evaluator.Decls;
+        var evaluating = clock.Elapsed;
 
         List<Decl>? ordered = null;
         List<ExternalPath>? externals = null;
@@ -114,16 +129,22 @@ public static class ConfigCompiler
             return new CompileResult(diagnostics, null, null, null, new CompileStatistics(0, evaluator.TemplateBytes, 0, 0, clock.Elapsed));
         }
 
+        var ordering = clock.Elapsed;
         var payloads = new PayloadHasher(tree, store, options.Threads);
         payloads.Resolve(ordered);
+        var hashing = clock.Elapsed;
 
         var journal = new Journal.Journal(ordered.Select(d => d.Step).ToArray(), externals);
         var text = JournalPrinter.Print(journal);
         ObjectId? journalId = null;
         if (store is not null)
         {
-            journalId = store.AddBytes(Encoding.UTF8.GetBytes(text), durable: false);
-            store.Sync();
+            journalId = store.AddBytes(Encoding.UTF8.GetBytes(text), durable: payloads.Durable);
+            if (!payloads.Durable)
+            {
+                store.Sync();
+            }
+
             payloads.RecordCache();
         }
         else
@@ -131,7 +152,13 @@ public static class ConfigCompiler
             journalId = Blake3.Hash(Encoding.UTF8.GetBytes(text));
         }
 
-        var stats = new CompileStatistics(payloads.FilesHashed, payloads.BytesHashed + evaluator.TemplateBytes, payloads.CacheHits, journal.Steps.Count, clock.Elapsed);
+        var stats = new CompileStatistics(payloads.FilesHashed, payloads.BytesHashed + evaluator.TemplateBytes, payloads.CacheHits, journal.Steps.Count, clock.Elapsed)
+        {
+            Evaluating = evaluating,
+            Ordering = ordering - evaluating,
+            Hashing = hashing - ordering,
+            Finishing = clock.Elapsed - hashing,
+        };
         return new CompileResult(diagnostics, journal, text, journalId, stats);
     }
 }

@@ -76,6 +76,14 @@ public sealed class DirectorySourceTree : ISourceTree
         return new FileStream(Path.Combine(_root, file.Path), FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
     }
 
+    /// <inheritdoc/>
+    public T ReadContent<T>(SourceEntry file, ContentReader<T> use)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        ArgumentNullException.ThrowIfNull(use);
+        return use(File.ReadAllBytes(Path.Combine(_root, file.Path)));
+    }
+
     private static SourceEntry Describe(string path, FileSystemInfo info)
     {
         if (info.LinkTarget is { } target)

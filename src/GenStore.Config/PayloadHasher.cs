@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Collections.Concurrent;
 using GenStore.Journal;
 using GenStore.Store;
@@ -17,6 +16,10 @@ internal sealed class PayloadHasher
     private long _bytesHashed;
     private int _cacheHits;
 
+    /// <summary>Up to this many payloads to write, each is made durable on its own (fsync); beyond it, one store sync
+    /// at the end is cheaper. A one-file change then costs two fsyncs instead of a syncfs of the whole file system.</summary>
+    private const int FsyncEachLimit = 32;
+
     public PayloadHasher(ISourceTree tree, Store.Store? store, int threads)
     {
         _tree = tree;
@@ -30,6 +33,9 @@ internal sealed class PayloadHasher
     public long BytesHashed => _bytesHashed;
 
     public int CacheHits => _cacheHits;
+
+    /// <summary>True when payloads were written with their own fsync, so the store needs no sync for them.</summary>
+    public bool Durable { get; private set; } = true;
 
     /// <summary>Fills in the payload id of every COPY step in <paramref name="decls"/>.</summary>
     public void Resolve(List<Decl> decls)
@@ -47,6 +53,8 @@ internal sealed class PayloadHasher
                 work.Add(decl);
             }
         }
+
+        Durable = work.Count <= FsyncEachLimit;
 
         // The same content under several paths is read once.
         var unique = new ConcurrentDictionary<string, Lazy<ObjectId>>(StringComparer.Ordinal);
@@ -71,7 +79,7 @@ internal sealed class PayloadHasher
         });
     }
 
-    /// <summary>Records what was learnt in the cache; call once the store has been synced.</summary>
+    /// <summary>Records what was learnt in the cache; call once the payloads are durable (see <see cref="Durable"/>).</summary>
     public void RecordCache()
     {
         if (_cache is null || _learned.IsEmpty)
@@ -105,31 +113,7 @@ internal sealed class PayloadHasher
 
     private ObjectId HashEntry(SourceEntry entry, string? key)
     {
-        using var stream = _tree.OpenRead(entry);
-        ObjectId id;
-        long length;
-        if (stream.CanSeek && stream.Length <= 64 << 20)
-        {
-            length = stream.Length;
-            var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Max(length, 1));
-            try
-            {
-                stream.ReadExactly(buffer, 0, (int)length);
-                id = Store(buffer.AsSpan(0, (int)length));
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
-        }
-        else
-        {
-            // Large or unseekable content streams through the store without being held in memory.
-            var counting = new CountingStream(stream);
-            id = _store is null ? FileHasher.Hash(counting) : _store.Add(counting, durable: false);
-            length = counting.Count;
-        }
-
+        var (id, length) = _tree.ReadContent(entry, content => (Store(content), (long)content.Length));
         Interlocked.Increment(ref _filesHashed);
         Interlocked.Add(ref _bytesHashed, length);
         if (key is not null)
@@ -148,40 +132,5 @@ internal sealed class PayloadHasher
     }
 
     private ObjectId Store(ReadOnlySpan<byte> bytes) =>
-        _store is null ? Blake3.Hash(bytes) : _store.AddBytes(bytes, durable: false);
-
-    /// <summary>Counts the bytes read through it.</summary>
-    private sealed class CountingStream(Stream inner) : Stream
-    {
-        public long Count { get; private set; }
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => Count; set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-        public override int Read(Span<byte> buffer)
-        {
-            var n = inner.Read(buffer);
-            Count += n;
-            return n;
-        }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    }
+        _store is null ? Blake3.Hash(bytes) : _store.AddBytes(bytes, Durable);
 }

@@ -15,9 +15,12 @@ public sealed class GitSource : IDisposable
 {
     private readonly Repository _repository;
 
-    private GitSource(string path, Repository repository)
+    private readonly string _gitFolder;
+
+    private GitSource(string path, string gitFolder, Repository repository)
     {
         Path = path;
+        _gitFolder = gitFolder;
         _repository = repository;
     }
 
@@ -43,7 +46,7 @@ public sealed class GitSource : IDisposable
 
         try
         {
-            return new GitSource(full, new Repository(discovered));
+            return new GitSource(full, discovered, new Repository(discovered));
         }
         catch (LibGit2SharpException e)
         {
@@ -86,7 +89,7 @@ public sealed class GitSource : IDisposable
     public GitTree TreeAt(GitCommit commit)
     {
         ArgumentNullException.ThrowIfNull(commit);
-        return new GitTree(Path, commit);
+        return new GitTree(_gitFolder, commit);
     }
 
     /// <inheritdoc/>

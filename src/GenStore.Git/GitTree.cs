@@ -1,29 +1,28 @@
 using System.Collections.Concurrent;
 using GenStore.Config;
-using LibGit2Sharp;
 
 namespace GenStore.Git;
 
 /// <summary>The file tree of one commit, as a thread-safe <see cref="ISourceTree"/>; entries carry their git blob id as content key.</summary>
 /// <remarks>
-/// Each thread reads through its own <see cref="Repository"/> handle: libgit2 is thread-safe per handle, and
-/// LibGit2Sharp caches lazily on its wrappers, so sharing one across threads is not.
+/// Each thread reads through its own libgit2 repository handle (libgit2 handles are not meant to be shared by
+/// threads). Listings are cached per folder for the life of the tree.
 /// </remarks>
 public sealed class GitTree : ISourceTree, IDisposable
 {
-    private readonly string _repositoryPath;
+    private readonly string _gitFolder;
     private readonly GitCommit _commit;
-    private readonly ConcurrentBag<Repository> _all = [];
-    private readonly ThreadLocal<Repository> _repository;
+    private readonly ConcurrentBag<NativeRepository> _all = [];
+    private readonly ThreadLocal<NativeRepository> _repository;
     private readonly ConcurrentDictionary<string, IReadOnlyList<SourceEntry>?> _listings = new(StringComparer.Ordinal);
 
-    internal GitTree(string repositoryPath, GitCommit commit)
+    internal GitTree(string gitFolder, GitCommit commit)
     {
-        _repositoryPath = repositoryPath;
+        _gitFolder = gitFolder;
         _commit = commit;
-        _repository = new ThreadLocal<Repository>(() =>
+        _repository = new ThreadLocal<NativeRepository>(() =>
         {
-            var repository = new Repository(Repository.Discover(_repositoryPath));
+            var repository = new NativeRepository(_gitFolder);
             _all.Add(repository);
             return repository;
         });
@@ -69,26 +68,23 @@ public sealed class GitTree : ISourceTree, IDisposable
         ListOrNull(Normalize(directory)) ?? throw new InputException($"no folder '{directory}' in {Name}");
 
     /// <inheritdoc/>
-    public Stream OpenRead(SourceEntry file)
+    public Stream OpenRead(SourceEntry file) => new MemoryStream(ReadAllBytes(file), writable: false);
+
+    /// <inheritdoc/>
+    public T ReadContent<T>(SourceEntry file, ContentReader<T> use)
     {
         ArgumentNullException.ThrowIfNull(file);
+        ArgumentNullException.ThrowIfNull(use);
         if (file.Kind != SourceEntryKind.File || file.ContentKey is null)
         {
             throw new ArgumentException($"'{file.Path}' is not a file of {Name}", nameof(file));
         }
 
-        var blob = _repository.Value!.Lookup<Blob>(new LibGit2Sharp.ObjectId(file.ContentKey));
-        return blob.GetContentStream();
+        return _repository.Value!.ReadBlob(file.ContentKey, content => use(content));
     }
 
-    /// <summary>The raw bytes of a file entry; small files are read this way without a stream wrapper.</summary>
-    public byte[] ReadAllBytes(SourceEntry file)
-    {
-        using var stream = OpenRead(file);
-        using var copy = new MemoryStream();
-        stream.CopyTo(copy);
-        return copy.ToArray();
-    }
+    /// <summary>The raw bytes of a file entry.</summary>
+    public byte[] ReadAllBytes(SourceEntry file) => ReadContent(file, content => content.ToArray());
 
     /// <inheritdoc/>
     public void Dispose()
@@ -107,30 +103,24 @@ public sealed class GitTree : ISourceTree, IDisposable
     private IReadOnlyList<SourceEntry>? Load(string directory)
     {
         var repository = _repository.Value!;
-        var commit = repository.Lookup<LibGit2Sharp.Commit>(_commit.Sha);
-        Tree tree = commit.Tree;
-        if (directory.Length > 0)
+        var entries = repository.ListTree(_commit.Sha, directory);
+        if (entries is null)
         {
-            if (commit.Tree[directory] is not { TargetType: TreeEntryTargetType.Tree } entry)
-            {
-                return null;
-            }
-
-            tree = (Tree)entry.Target;
+            return null;
         }
 
         var prefix = directory.Length == 0 ? string.Empty : directory + "/";
-        var result = new List<SourceEntry>(tree.Count);
-        foreach (var entry in tree)
+        var result = new List<SourceEntry>(entries.Count);
+        foreach (var (name, mode, id) in entries)
         {
-            var path = prefix + entry.Name;
-            result.Add(entry.Mode switch
+            var path = prefix + name;
+            result.Add(mode switch
             {
-                Mode.Directory => new SourceEntry(path, SourceEntryKind.Directory),
-                Mode.NonExecutableFile or Mode.NonExecutableGroupWritableFile => new SourceEntry(path, SourceEntryKind.File, false, entry.Target.Sha),
-                Mode.ExecutableFile => new SourceEntry(path, SourceEntryKind.File, true, entry.Target.Sha),
-                Mode.SymbolicLink => new SourceEntry(path, SourceEntryKind.Symlink, false, entry.Target.Sha, LinkTargetOf((Blob)entry.Target)),
-                _ => new SourceEntry(path, SourceEntryKind.Other),
+                0x4000 => new SourceEntry(path, SourceEntryKind.Directory),
+                0x81A4 or 0x81B4 => new SourceEntry(path, SourceEntryKind.File, false, id), // 100644, 100664
+                0x81ED => new SourceEntry(path, SourceEntryKind.File, true, id), // 100755
+                0xA000 => new SourceEntry(path, SourceEntryKind.Symlink, false, id, LinkTarget(repository, id)), // 120000
+                _ => new SourceEntry(path, SourceEntryKind.Other), // 160000: a submodule commit
             });
         }
 
@@ -139,13 +129,9 @@ public sealed class GitTree : ISourceTree, IDisposable
         return result;
     }
 
-    private static string LinkTargetOf(Blob blob)
-    {
-        // Raw content: a symlink blob holds the target bytes, never filtered through attributes or line endings.
-        using var stream = blob.GetContentStream();
-        using var reader = new StreamReader(stream, System.Text.Encoding.UTF8);
-        return reader.ReadToEnd();
-    }
+    // Raw content: a symlink blob holds the target bytes, never filtered through attributes or line endings.
+    private static string LinkTarget(NativeRepository repository, string id) =>
+        repository.ReadBlob(id, content => System.Text.Encoding.UTF8.GetString(content));
 
     private static string Normalize(string path) => path.Trim('/');
 }
