@@ -70,13 +70,7 @@ public static partial class FileHasher
             handle.AcquirePointer(ref pointer);
             try
             {
-                // On one thread, map the whole window's pages in one call rather than taking a page fault every
-                // few pages. With more threads the faults are better taken by the hashing threads in parallel
-                // than by this one alone. Kernels before 5.14 refuse the advice harmlessly.
-                if (hasher.Threads == 1)
-                {
-                    _ = Madvise(pointer, (nuint)(size + view.PointerOffset), MadvisePopulateRead);
-                }
+                Populate(pointer, size + view.PointerOffset, hasher.Threads);
                 hasher.Update(new ReadOnlySpan<byte>(pointer + view.PointerOffset, size), moreFollows: offset + size < end);
             }
             finally
@@ -111,6 +105,30 @@ public static partial class FileHasher
     }
 
     private const int MadvisePopulateRead = 22;
+
+    /// <summary>Maps a window's pages up front, in one call per thread, rather than taking a page fault every few pages.</summary>
+    /// <remarks>Besides saving the faults, this lets the kernels' prefetches work: a prefetch of a page not yet mapped is
+    /// dropped. Kernels before 5.14 refuse the advice harmlessly and the pages fault in as they are read.</remarks>
+    private static unsafe void Populate(byte* start, long length, int threads)
+    {
+        if (threads == 1)
+        {
+            _ = Madvise(start, (nuint)length, MadvisePopulateRead);
+            return;
+        }
+
+        var page = Environment.SystemPageSize;
+        var part = ((length / threads) + page - 1) / page * page;
+        var address = (nint)start;
+        Parallel.For(0, threads, i =>
+        {
+            var from = i * part;
+            if (from < length)
+            {
+                _ = Madvise((byte*)(address + (nint)from), (nuint)Math.Min(part, length - from), MadvisePopulateRead);
+            }
+        });
+    }
 
     [LibraryImport("libc", EntryPoint = "madvise")]
     private static unsafe partial int Madvise(byte* address, nuint length, int advice);
