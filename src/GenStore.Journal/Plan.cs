@@ -41,7 +41,9 @@ public sealed record PlanAction(PlanActionKind Kind, Step? Old, Step? New)
 /// <summary>The ordered actions that take the disk and the accounts from one journal to another (DESIGN §7).</summary>
 /// <remarks>
 /// A kind change at one path (a directory replaced by a file, a file by a link, …) is an Undo of the old step
-/// followed, later, by a Do of the new one. Identities that are equal in both journals never appear.
+/// followed, later, by a Do of the new one. Identities that are equal in both journals never appear. Actions on
+/// RUN steps change nothing on the machine (a trigger is not state); <see cref="Triggers.ToRun"/> says which
+/// triggers fire. EXTERNAL declarations are not diffed: gen never touches those paths.
 /// </remarks>
 public sealed class Plan
 {
