@@ -5,7 +5,7 @@ set -uo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)"
 cd "$root"
 
-needed=(git libgit2-1.5 b3sum)
+needed=(git libgit2-1.5 b3sum openssh-server)
 missing=()
 for pkg in "${needed[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
