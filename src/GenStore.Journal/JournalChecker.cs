@@ -72,6 +72,8 @@ public static class JournalChecker
         private readonly IReadOnlySet<string> _systemUsers = options.SystemUsers ?? SystemNames(options.Root, "passwd");
         private readonly IReadOnlySet<string> _systemGroups = options.SystemGroups ?? SystemNames(options.Root, "group");
 
+        private int _patternsTried;
+
         public List<JournalProblem> Problems { get; } = [];
 
         public void CheckAll()
@@ -377,10 +379,13 @@ public static class JournalChecker
                     continue;
                 }
 
-                sorted ??= [.. _allPaths.Keys.Order(StringComparer.Ordinal)];
                 foreach (var pattern in run.On)
                 {
-                    if (!MatchesAny(sorted, pattern))
+                    // A few patterns scan the paths (stopping at the first match); many pay once for sorting them.
+                    var matches = ++_patternsTried <= 32
+                        ? _allPaths.Keys.Any(path => PathGlob.IsMatch(pattern, path))
+                        : MatchesAny(sorted ??= [.. _allPaths.Keys.Order(StringComparer.Ordinal)], pattern);
+                    if (!matches)
                     {
                         Report(JournalCodes.PatternMatchesNothing, step, $"pattern {JournalSyntax.Format(pattern)} of trigger {JournalSyntax.Format(run.Name)} matches no path of this journal; fix the pattern");
                     }

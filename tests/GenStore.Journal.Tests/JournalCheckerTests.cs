@@ -177,4 +177,16 @@ public sealed class JournalCheckerTests
     {
         AssertOnly(Check("GROUP g\nINCLUDE other.journal\n"), JournalCodes.UnresolvedInclude, 3, "not resolved");
     }
+
+    [Fact]
+    public void Many_trigger_patterns_are_checked_the_same_way_as_a_few()
+    {
+        var patterns = Enumerable.Range(0, 40).Select(i => i % 2 == 0 ? $"/e/d{i}/**" : $"/e/none{i}/*").ToList();
+        var dirs = string.Concat(Enumerable.Range(0, 40).Select(i => $"MKDIR /e/d{i} 0755 root root\n"));
+
+        var problems = Check($"EXTERNAL /e\n{dirs}RUN r on={string.Join(',', patterns)} argv=[\"true\"]\n");
+
+        Assert.Equal(20, problems.Count);
+        Assert.All(problems, p => Assert.Contains("/e/none", p.Message, StringComparison.Ordinal));
+    }
 }
