@@ -35,18 +35,42 @@ public static class JournalParser
     /// <summary>Parses UTF-8 bytes; <paramref name="fileName"/> is only used to position problems and steps.</summary>
     public static JournalParseResult Parse(ReadOnlySpan<byte> utf8, string fileName)
     {
-        var strict = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-        string text;
+        // Lines are decoded one at a time into one reused buffer: no copy of the whole file as a string, and a
+        // line that is not UTF-8 is reported where it is while the other lines still parse.
+        var state = new State(fileName);
+        var buffer = ArrayPool<char>.Shared.Rent(512);
+        var lineNo = 0;
         try
         {
-            text = strict.GetString(utf8);
+            while (!utf8.IsEmpty)
+            {
+                var end = utf8.IndexOf((byte)'\n');
+                var line = end < 0 ? utf8 : utf8[..end];
+                utf8 = end < 0 ? [] : utf8[(end + 1)..];
+                lineNo++;
+                if (buffer.Length < line.Length)
+                {
+                    ArrayPool<char>.Shared.Return(buffer);
+                    buffer = ArrayPool<char>.Shared.Rent(line.Length);
+                }
+
+                var status = System.Text.Unicode.Utf8.ToUtf16(line, buffer, out var read, out var written, replaceInvalidSequences: false);
+                if (status == OperationStatus.Done)
+                {
+                    state.ParseLine(buffer.AsSpan(0, written), lineNo);
+                }
+                else
+                {
+                    state.Add(JournalCodes.Encoding, lineNo, written + 1, $"byte 0x{line[read]:x2} is not UTF-8; a journal is UTF-8 text, so re-save it as UTF-8 (names that are not UTF-8 cannot be written)");
+                }
+            }
         }
-        catch (DecoderFallbackException)
+        finally
         {
-            return ParseInvalidUtf8(utf8, fileName);
+            ArrayPool<char>.Shared.Return(buffer);
         }
 
-        return Parse(text, fileName);
+        return state.Finish(lineNo);
     }
 
     /// <summary>Parses text; <paramref name="fileName"/> is only used to position problems and steps.</summary>
@@ -74,39 +98,6 @@ public static class JournalParser
 
     /// <summary>Reads a journal file as it is (INCLUDE lines are kept, not resolved); see <see cref="JournalLoader"/> to resolve them.</summary>
     public static JournalParseResult ParseFile(string path) => Parse(File.ReadAllBytes(path), path);
-
-    private static JournalParseResult ParseInvalidUtf8(ReadOnlySpan<byte> utf8, string fileName)
-    {
-        // Report every line that is not UTF-8, and still parse the others so that all problems come out at once.
-        var state = new State(fileName);
-        var lineNo = 0;
-        var strict = new UTF8Encoding(false, true);
-        while (true)
-        {
-            var end = utf8.IndexOf((byte)'\n');
-            var line = end < 0 ? utf8 : utf8[..end];
-            lineNo++;
-            if (System.Text.Unicode.Utf8.IsValid(line))
-            {
-                state.ParseLine(strict.GetString(line), lineNo);
-            }
-            else
-            {
-                var chars = new char[line.Length];
-                System.Text.Unicode.Utf8.ToUtf16(line, chars, out var read, out var written, replaceInvalidSequences: false);
-                state.Add(JournalCodes.Encoding, lineNo, written + 1, $"byte 0x{line[read]:x2} is not UTF-8; journals are UTF-8 text, write odd bytes in a quoted string as \\xNN");
-            }
-
-            if (end < 0)
-            {
-                break;
-            }
-
-            utf8 = utf8[(end + 1)..];
-        }
-
-        return state.Finish(lineNo);
-    }
 
     private sealed class LineException(int column, string message) : Exception(message)
     {
