@@ -67,6 +67,12 @@ public sealed class StoreCommandTests : IDisposable
         Assert.Equal([bad], Lines(dirty.StdOut));
         Assert.Contains("1 of 2", dirty.StdErr, StringComparison.Ordinal);
         Assert.DoesNotContain(good, dirty.StdOut, StringComparison.Ordinal);
+
+        var json = Gen("store", "verify", "--json");
+        Assert.Equal(5, json.ExitCode);
+        using var report = System.Text.Json.JsonDocument.Parse(json.StdOut);
+        Assert.Equal(2, report.RootElement.GetProperty("checked").GetInt32());
+        Assert.Equal(bad, Assert.Single(report.RootElement.GetProperty("corrupt").EnumerateArray()).GetString());
     }
 
     [Fact]

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using GenStore.Store;
 using ContentStore = GenStore.Store.Store;
 
@@ -18,10 +20,25 @@ internal static class StoreCommands
 
     private static Command Verify()
     {
-        var command = new Command("verify", "re-hash every object; print the corrupt ones, one id per line; exit 5 if there are any");
+        var json = new Option<bool>("--json") { Description = "print the result as one JSON object" };
+        var command = new Command("verify", "re-hash every object; print the corrupt ones, one id per line; exit 5 if there are any") { json };
         command.SetAction(parse =>
         {
             var result = ContentStore.Open(StateOptions.StoreFolder(parse), create: false).Verify();
+            if (parse.GetValue(json))
+            {
+                var report = new JsonObject
+                {
+                    ["checked"] = result.Checked,
+                    ["bytes"] = result.Bytes,
+                    ["corrupt"] = new JsonArray([.. result.Corrupt.Select(id => (JsonNode)id.ToString())]),
+                    ["strays"] = new JsonArray([.. result.Strays.Select(path => (JsonNode)path)]),
+                    ["staleTemps"] = result.StaleTemps,
+                };
+                Console.Out.WriteLine(report.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+                return result.IsClean ? ExitCodes.Done : ExitCodes.CorruptStore;
+            }
+
             foreach (var id in result.Corrupt)
             {
                 Console.Out.WriteLine(id);
