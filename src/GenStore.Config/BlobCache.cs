@@ -50,12 +50,13 @@ internal sealed class BlobCache
 
         var records = bytes.Length / RecordSize;
         var damaged = bytes.Length % RecordSize != 0;
-        Span<byte> check = stackalloc byte[ObjectId.Size];
+        Span<byte> check = stackalloc byte[8];
+        var hasher = new Blake3Hasher();
         for (var i = 0; i < records; i++)
         {
             var record = bytes.AsSpan(i * RecordSize, RecordSize);
-            Blake3.Hash(record[..72]).CopyTo(check);
-            if (!check[..8].SequenceEqual(record[72..]))
+            Check(hasher, record[..72], check);
+            if (!check.SequenceEqual(record[72..]))
             {
                 damaged = true;
                 continue;
@@ -143,9 +144,15 @@ internal sealed class BlobCache
         key.CopyTo(record);
         id.CopyTo(record[32..]);
         BinaryPrimitives.WriteInt64LittleEndian(record[64..], length);
-        Span<byte> check = stackalloc byte[ObjectId.Size];
-        Blake3.Hash(record[..72]).CopyTo(check);
-        check[..8].CopyTo(record[72..]);
+        Check(new Blake3Hasher(), record[..72], record[72..]);
+    }
+
+    // One reused hasher: loading checks every record, and a fresh hasher per record costs more than the hashing.
+    private static void Check(Blake3Hasher hasher, ReadOnlySpan<byte> data, Span<byte> check8)
+    {
+        hasher.Reset();
+        hasher.Update(data);
+        hasher.Finalize(check8);
     }
 
     /// <summary>The 32-byte form of a content key: a git blob id (SHA-1, 40 hex digits, zero-padded; or SHA-256, 64) as

@@ -26,6 +26,9 @@ internal sealed class Decl(Step step, SourcePos origin)
     /// <summary>For COPY: what the payload is made from.</summary>
     public PayloadSource? Payload { get; init; }
 
+    /// <summary>The MKDIR this path's parent folder is, when the evaluator knows it (inside a tree); saves a lookup per file.</summary>
+    public Decl? Parent { get; init; }
+
     /// <summary>Declaration order: the tie-breaker of the ordering.</summary>
     public int Index { get; set; }
 }

@@ -420,12 +420,15 @@ internal sealed partial class Evaluator
         var span = origin.ToSpan();
         var execMode = fileMode | ((fileMode & 0x124) >> 2); // r bits give x bits: 0644 -> 0755, 0640 -> 0750
         var rootDecl = Add(new MkdirStep(root, dirMode, owner, group) { Source = span }, origin);
-        ExpandFolder(sourcePath, root, source.Position, origin, dirMode, fileMode, execMode, owner, group);
+        if (rootDecl is not null)
+        {
+            ExpandFolder(sourcePath, root, rootDecl, source.Position, origin, dirMode, fileMode, execMode, owner, group);
+        }
         return rootDecl;
     }
 
     /// <summary>Depth-first, in name order: a folder's MKDIR is followed by everything inside it, then by its next sibling.</summary>
-    private void ExpandFolder(string dir, string target, SourcePos sourceAt, SourcePos origin, int dirMode, int fileMode, int execMode, string owner, string group)
+    private void ExpandFolder(string dir, string target, Decl parent, SourcePos sourceAt, SourcePos origin, int dirMode, int fileMode, int execMode, string owner, string group)
     {
         var span = origin.ToSpan();
         foreach (var child in _tree.List(dir))
@@ -434,14 +437,18 @@ internal sealed partial class Evaluator
             switch (child.Kind)
             {
                 case SourceEntryKind.Directory:
-                    Add(new MkdirStep(childTarget, dirMode, owner, group) { Source = span }, origin);
-                    ExpandFolder(child.Path, childTarget, sourceAt, origin, dirMode, fileMode, execMode, owner, group);
+                    var folder = Add(new MkdirStep(childTarget, dirMode, owner, group) { Source = span }, origin, parent: parent);
+                    if (folder is not null)
+                    {
+                        ExpandFolder(child.Path, childTarget, folder, sourceAt, origin, dirMode, fileMode, execMode, owner, group);
+                    }
+
                     break;
                 case SourceEntryKind.File:
-                    Add(new CopyStep(childTarget, default, child.Executable ? execMode : fileMode, owner, group) { Source = span }, origin, new EntryPayload(child));
+                    Add(new CopyStep(childTarget, default, child.Executable ? execMode : fileMode, owner, group) { Source = span }, origin, new EntryPayload(child), parent);
                     break;
                 case SourceEntryKind.Symlink:
-                    Add(new LinkStep(childTarget, child.LinkTarget ?? string.Empty) { Source = span }, origin);
+                    Add(new LinkStep(childTarget, child.LinkTarget ?? string.Empty) { Source = span }, origin, parent: parent);
                     break;
                 default:
                     _diagnostics.Add(sourceAt, $"'{child.Path}' in the tree source is neither a file, a folder nor a symlink (a git submodule?)", "remove it from the folder, or copy what it holds");
@@ -525,7 +532,7 @@ internal sealed partial class Evaluator
         return ok ? Encoding.UTF8.GetBytes(sb.ToString()) : null;
     }
 
-    private Decl? Add(Step step, SourcePos origin, PayloadSource? payload = null)
+    private Decl? Add(Step step, SourcePos origin, PayloadSource? payload = null, Decl? parent = null)
     {
         if (_byIdentity.TryGetValue(step.Identity, out var existing))
         {
@@ -533,7 +540,7 @@ internal sealed partial class Evaluator
             return null;
         }
 
-        var decl = new Decl(step, origin) { Payload = payload, Index = Decls.Count };
+        var decl = new Decl(step, origin) { Payload = payload, Parent = parent, Index = Decls.Count };
         Decls.Add(decl);
         _byIdentity[step.Identity] = decl;
         return decl;

@@ -13,41 +13,38 @@ internal static class Ordering
     public static List<Decl>? Sort(List<Decl> decls, DiagnosticBag diagnostics)
     {
         var byIdentity = new Dictionary<StepIdentity, Decl>(decls.Count);
+        var byPath = new Dictionary<string, Decl>(decls.Count, StringComparer.Ordinal);
         foreach (var decl in decls)
         {
             byIdentity[decl.Step.Identity] = decl;
+            if (decl.Step.Identity.Kind == IdentityKind.Path)
+            {
+                byPath[decl.Step.Identity.Name] = decl;
+            }
         }
 
-        var prerequisites = new List<int>[decls.Count];
+        var paths = byPath.GetAlternateLookup<ReadOnlySpan<char>>();
+        var prerequisites = new List<int>?[decls.Count];
         for (var i = 0; i < decls.Count; i++)
         {
             var decl = decls[i];
-            var list = prerequisites[i] = [];
-            void Need(StepIdentity identity)
-            {
-                if (byIdentity.TryGetValue(identity, out var other) && other.Index != decl.Index)
-                {
-                    list.Add(other.Index);
-                }
-            }
-
             switch (decl.Step)
             {
                 case MkdirStep m:
-                    NeedAccounts(m.Owner, m.Group);
+                    NeedAccounts(prerequisites, decl, byIdentity, m.Owner, m.Group);
                     break;
                 case CopyStep c:
-                    NeedAccounts(c.Owner, c.Group);
+                    NeedAccounts(prerequisites, decl, byIdentity, c.Owner, c.Group);
                     break;
                 case UserStep u:
                     if (u.PrimaryGroup is not null)
                     {
-                        Need(new StepIdentity(IdentityKind.Group, u.PrimaryGroup));
+                        Need(prerequisites, decl, byIdentity, new StepIdentity(IdentityKind.Group, u.PrimaryGroup));
                     }
 
                     foreach (var g in u.Groups)
                     {
-                        Need(new StepIdentity(IdentityKind.Group, g));
+                        Need(prerequisites, decl, byIdentity, new StepIdentity(IdentityKind.Group, g));
                     }
 
                     break;
@@ -55,7 +52,7 @@ internal static class Ordering
 
             if (decl.Step.Identity.Kind == IdentityKind.Path)
             {
-                var ancestor = NearestManagedAncestor(decl.Step.Identity.Name, byIdentity);
+                var ancestor = decl.Parent ?? NearestManagedAncestor(decl.Step.Identity.Name, paths);
                 if (ancestor is not null)
                 {
                     if (ancestor.Step is not MkdirStep)
@@ -65,7 +62,7 @@ internal static class Ordering
                     }
                     else
                     {
-                        list.Add(ancestor.Index);
+                        (prerequisites[i] ??= []).Add(ancestor.Index);
                     }
                 }
             }
@@ -76,19 +73,13 @@ internal static class Ordering
                 {
                     if (other.Index != decl.Index)
                     {
-                        list.Add(other.Index);
+                        (prerequisites[i] ??= []).Add(other.Index);
                     }
                 }
                 else
                 {
                     diagnostics.Add(at, $"after names {Evaluator.Describe(target)}, which no block declares for this host", "name a path, user:NAME, group:NAME or on_change:NAME declared in the configuration");
                 }
-            }
-
-            void NeedAccounts(string owner, string group)
-            {
-                Need(new StepIdentity(IdentityKind.User, owner));
-                Need(new StepIdentity(IdentityKind.Group, group));
             }
         }
 
@@ -107,7 +98,13 @@ internal static class Ordering
 
         for (var i = 0; i < decls.Count; i++)
         {
-            foreach (var p in prerequisites[i].Distinct())
+            var list = prerequisites[i];
+            if (list is null)
+            {
+                continue;
+            }
+
+            foreach (var p in list.Count == 1 ? list : list.Distinct())
             {
                 waiting[i]++;
                 dependents[p].Add(i);
@@ -166,7 +163,7 @@ internal static class Ordering
         var externals = new SortedDictionary<string, ExternalPath>(StringComparer.Ordinal);
         foreach (var decl in ordered)
         {
-            if (decl.Step.Identity.Kind != IdentityKind.Path)
+            if (decl.Step.Identity.Kind != IdentityKind.Path || decl.Parent is not null)
             {
                 continue;
             }
@@ -198,11 +195,35 @@ internal static class Ordering
         return diagnostics.HasErrors ? null : externals.Values.ToList();
     }
 
-    private static Decl? NearestManagedAncestor(string path, Dictionary<StepIdentity, Decl> byIdentity)
+    private static void Need(List<int>?[] prerequisites, Decl decl, Dictionary<StepIdentity, Decl> byIdentity, StepIdentity identity)
     {
-        for (var parent = Parent(path); parent is not null; parent = Parent(parent))
+        if (byIdentity.TryGetValue(identity, out var other) && other.Index != decl.Index)
         {
-            if (byIdentity.TryGetValue(new StepIdentity(IdentityKind.Path, parent), out var decl))
+            (prerequisites[decl.Index] ??= []).Add(other.Index);
+        }
+    }
+
+    private static void NeedAccounts(List<int>?[] prerequisites, Decl decl, Dictionary<StepIdentity, Decl> byIdentity, string owner, string group)
+    {
+        // root exists everywhere and is never declared; skip the two lookups for the common case.
+        if (owner != "root")
+        {
+            Need(prerequisites, decl, byIdentity, new StepIdentity(IdentityKind.User, owner));
+        }
+
+        if (group != "root")
+        {
+            Need(prerequisites, decl, byIdentity, new StepIdentity(IdentityKind.Group, group));
+        }
+    }
+
+    private static Decl? NearestManagedAncestor(string path, Dictionary<string, Decl>.AlternateLookup<ReadOnlySpan<char>> paths)
+    {
+        var span = path.AsSpan();
+        for (var slash = span.LastIndexOf('/'); slash > 0; slash = span.LastIndexOf('/'))
+        {
+            span = span[..slash];
+            if (paths.TryGetValue(span, out var decl))
             {
                 return decl;
             }

@@ -41,16 +41,43 @@ internal sealed class PayloadHasher
     public void Resolve(List<Decl> decls)
     {
         var work = new List<Decl>();
+        var hits = new List<(Decl Decl, ObjectId Id, long Length)>();
         foreach (var decl in decls)
         {
-            if (decl.Payload is EntryPayload { Entry.ContentKey: { } key } && TryCache(key, out var id))
+            if (decl.Payload is EntryPayload { Entry.ContentKey: { } key } && _cache is not null && _cache.TryGet(key, out var id, out var length))
             {
-                SetPayload(decl, id);
-                _cacheHits++;
+                hits.Add((decl, id, length));
             }
             else if (decl.Payload is not null)
             {
                 work.Add(decl);
+            }
+        }
+
+        // gc may have removed an object since it was cached: trust an entry only while its object is there at its
+        // length. One stat per hit is most of a warm compile, so they run in parallel.
+        var stillThere = new bool[hits.Count];
+        Parallel.For(0, hits.Count, new ParallelOptions { MaxDegreeOfParallelism = _threads }, i =>
+        {
+            try
+            {
+                stillThere[i] = _store!.SizeOf(hits[i].Id) == hits[i].Length;
+            }
+            catch (MissingObjectException)
+            {
+                stillThere[i] = false;
+            }
+        });
+        for (var i = 0; i < hits.Count; i++)
+        {
+            if (stillThere[i])
+            {
+                SetPayload(hits[i].Decl, hits[i].Id);
+                _cacheHits++;
+            }
+            else
+            {
+                work.Add(hits[i].Decl);
             }
         }
 
@@ -91,25 +118,6 @@ internal sealed class PayloadHasher
     }
 
     private static void SetPayload(Decl decl, ObjectId id) => decl.Step = ((CopyStep)decl.Step) with { Payload = id };
-
-    private bool TryCache(string key, out ObjectId id)
-    {
-        if (_cache is not null && _cache.TryGet(key, out id, out var length))
-        {
-            // gc may have removed the object since; trust the entry only while the object is there at its length.
-            try
-            {
-                return _store!.SizeOf(id) == length;
-            }
-            catch (MissingObjectException)
-            {
-                return false;
-            }
-        }
-
-        id = default;
-        return false;
-    }
 
     private ObjectId HashEntry(SourceEntry entry, string? key)
     {
