@@ -113,7 +113,7 @@ public sealed class Agent(AgentConfig config, EngineOptions engine, Action<strin
         var host = engine.HostId;
         if (Fetch(gen) is { } fetchError)
         {
-            return Finish(gen, AgentResult.FetchFailed, null, null, null, fetchError, EventKind.FetchError, logged: true);
+            return Finish(gen, AgentResult.FetchFailed, null, null, null, fetchError, EventKind.FetchError, recorded: true);
         }
 
         TrackChoice track;
@@ -163,14 +163,17 @@ public sealed class Agent(AgentConfig config, EngineOptions engine, Action<strin
         }
 
         SwitchOutcome outcome;
+        var lastEvent = gen.Db.Events(1).FirstOrDefault()?.Id ?? 0;
         try
         {
             outcome = gen.Switch(head.Sha, force: false, track: track.Name, branch: track.Branch);
         }
         catch (Exception e) when (e is GenException or IOException or UnauthorizedAccessException)
         {
-            // The engine undid the switch and logged it; the machine is where it was.
-            return Finish(gen, AgentResult.SwitchFailed, track, head.Sha, gen.Db.CurrentNumber, $"switch to {head.ShortSha} failed: {e.Message}", null);
+            // The engine undid the switch; it logged drift and apply failures itself, but not a config that does not compile.
+            return Finish(gen, AgentResult.SwitchFailed, track, head.Sha, gen.Db.CurrentNumber, $"switch to {head.ShortSha} failed: {e.Message}",
+                e is DriftException ? EventKind.Drift : EventKind.SwitchFailed,
+                recorded: gen.Db.Events(1).FirstOrDefault()?.Id > lastEvent);
         }
 
         if (outcome.AlreadyThere)
@@ -211,11 +214,12 @@ public sealed class Agent(AgentConfig config, EngineOptions engine, Action<strin
         }
     }
 
-    private AgentRun Finish(Engine gen, AgentResult result, TrackChoice? track, string? head, int? generation, string message, string? eventKind, bool logged = false)
+    private AgentRun Finish(Engine gen, AgentResult result, TrackChoice? track, string? head, int? generation, string message, string? eventKind, bool recorded = false)
     {
         if (eventKind is not null)
         {
-            if (!logged)
+            // The engine records its own failures in the event log; the agent adds only those it found itself.
+            if (!recorded)
             {
                 gen.Db.AddEvent(eventKind, message, generation);
             }

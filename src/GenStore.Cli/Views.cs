@@ -94,6 +94,13 @@ internal static class Views
                 ["bad_commits"] = new JsonArray([.. status.BadCommits.Select(b => (JsonNode)new JsonObject { ["commit"] = b.Commit, ["reason"] = b.Reason, ["time"] = b.Time.ToUnixTimeSeconds() })]),
                 ["track"] = status.Current?.Track,
                 ["last_fetch_error"] = status.Agent.LastFetchError,
+                ["last_fetch_time"] = status.Agent.LastFetchAt?.ToUnixTimeSeconds(),
+                ["last_switch"] = status.Agent.LastSwitchAt is not { } switched ? null : new JsonObject
+                {
+                    ["time"] = switched.ToUnixTimeSeconds(),
+                    ["seconds"] = status.Agent.LastSwitchDuration?.TotalSeconds,
+                    ["ok"] = status.Agent.LastSwitchOk,
+                },
                 ["last_error"] = status.LastError is null ? null : new JsonObject
                 {
                     ["time"] = status.LastError.Time.ToUnixTimeSeconds(),

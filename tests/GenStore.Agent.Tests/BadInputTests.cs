@@ -77,6 +77,21 @@ public sealed class BadInputTests : IDisposable
     }
 
     [Fact]
+    public void A_config_that_does_not_compile_fails_the_switch_and_the_host_stays()
+    {
+        var before = _host.Generation;
+        _repo.CommitOn("main", ("main.gen", "file \"/srv/app.conf\" { contents = \"typo\" }\n"));
+
+        var run = _host.Run();
+
+        Assert.Equal(AgentResult.SwitchFailed, run.Result);
+        Assert.Contains("main.gen:1:", run.Message, StringComparison.Ordinal);
+        Assert.Equal(before, _host.Generation);
+        Assert.Contains("gen_errors_total{kind=\"switch-failed\"} 1\n", _host.MetricsText, StringComparison.Ordinal);
+        Assert.Contains(_host.Log, l => l.StartsWith("gen-agent: event=switch-failed", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void A_frozen_host_is_not_moved_until_it_is_unfrozen_and_the_freeze_survives_reopening()
     {
         var before = _host.Commit;
