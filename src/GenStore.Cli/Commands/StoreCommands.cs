@@ -49,6 +49,11 @@ internal static class StoreCommands
                 Console.Error.WriteLine($"gen: warning: {stray} is not a store object; move it out of the store");
             }
 
+            if (result.StaleTemps > 0)
+            {
+                Console.Error.WriteLine($"gen: warning: {result.StaleTemps} temp files older than an hour in the store's tmp/ folder were left by a gen that died; they are safe to delete");
+            }
+
             if (result.IsClean)
             {
                 Console.Error.WriteLine($"gen: {result.Checked} store objects ({result.Bytes} bytes) are intact");
