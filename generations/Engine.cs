@@ -61,6 +61,7 @@ public sealed record PlanPreview(Generation? From, ObjectId JournalId, Journal.J
 public sealed partial class Engine : IDisposable
 {
     private const int ProgressEvery = 256;
+    private const int PlanTextActions = 100;
     private static readonly Regex GenerationRef = new(@"^gen-(\d+)$", RegexOptions.CultureInvariant);
 
     private readonly EngineOptions _options;
@@ -112,6 +113,11 @@ public sealed partial class Engine : IDisposable
     {
         using var held = Lock();
         RecoverUnlocked(rollback: false);
+        if (AlreadyAt(target) is { } here)
+        {
+            return new SwitchOutcome(here, here, Plan.Empty, DiffStats.None, AlreadyThere: true, [], []);
+        }
+
         var resolved = Resolve(target);
         return SwitchUnlocked(resolved with { Track = track ?? resolved.Track, Branch = branch ?? resolved.Branch }, force, EventKind.Switch);
     }
@@ -412,9 +418,29 @@ public sealed partial class Engine : IDisposable
 
         var (commit, result) = RepoCompiler.Compile(new CompileRequest(target, repo, _options.HostId, _options.StateFolder), Store);
         var journal = result.GetJournalOrThrow();
+        Memo.Remember(commit.Sha, _options.HostId, result.JournalId!.Value);
         var branch = Regex.IsMatch(target, "^[0-9a-f]{4,40}$") ? null : target;
         return new Target(result.JournalId!.Value, journal, commit.Sha, branch, null);
     }
+
+    /// <summary>The current generation when <paramref name="target"/> is a revision that compiles to its journal, known without compiling; else null.</summary>
+    /// <remarks>Resolving a revision is one git lookup; compiling 20,000 files, even from the blob cache, is not, and a no-op
+    /// switch (an agent polling a branch that has not moved) should cost next to nothing.</remarks>
+    private Generation? AlreadyAt(string target)
+    {
+        var current = Db.Current;
+        var repo = _options.Repo ?? MirrorPath;
+        if (current?.Commit is null || current.Host != _options.HostId || GenerationRef.IsMatch(target) || !Directory.Exists(repo))
+        {
+            return null;
+        }
+
+        using var source = GitSource.Open(repo);
+        var commit = source.Resolve(target);
+        return commit.Sha == current.Commit && Memo.Find(commit.Sha, _options.HostId) == current.Journal && Store.Contains(current.Journal) ? current : null;
+    }
+
+    private CompileMemo Memo => new(Path.Combine(_options.StateFolder, "compile-memo"));
 
     private Target ResolveGeneration(Generation generation) =>
         new(generation.Journal, LoadJournal(generation.Journal), generation.Commit, generation.Branch, generation.Number, generation.Track);
@@ -424,8 +450,15 @@ public sealed partial class Engine : IDisposable
     private Journal.Journal LoadJournal(ObjectId id) =>
         JournalParser.Parse(Store.ReadAllBytes(id), id.ToString()).GetJournalOrThrow();
 
-    private static string PlanText(Plan plan) =>
-        string.Join('\n', plan.Actions.Select(a => $"{a.Kind} {JournalPrinter.FormatStep(a.Step)}"));
+    /// <summary>The plan as the intent records it, for people reading the database: recovery recomputes the plan from the two journals.</summary>
+    /// <remarks>Bounded, because SQLite rewrites the whole intent row on every progress mark: with the full text of a
+    /// 20,000-file plan (about 3 MB) each mark cost 3 MB of WAL writes, more than the files themselves.</remarks>
+    private static string PlanText(Plan plan)
+    {
+        var shown = plan.Actions.Take(PlanTextActions).Select(a => $"{a.Kind} {JournalPrinter.FormatStep(a.Step)}");
+        var more = plan.Actions.Count - PlanTextActions;
+        return string.Join('\n', more > 0 ? shown.Append($"... and {more} more actions") : shown);
+    }
 
     private static DiffStats Stats(Plan plan)
     {
