@@ -16,6 +16,9 @@ public sealed class Applier
     private readonly Accounts _accounts;
     private readonly ApplyHooks _hooks;
 
+    // Payloads up to this size are copied through one buffer; larger ones stream.
+    private const long SmallFile = 1 << 20;
+
     /// <summary>An applier writing under <paramref name="fs"/> with payloads from <paramref name="store"/>, resolving owners through <paramref name="accounts"/>.</summary>
     public Applier(RootFs fs, Store.Store store, Accounts accounts, ApplyHooks hooks)
     {
@@ -251,8 +254,18 @@ public sealed class Applier
 
         var owner = Owner(copy.Owner, copy.Group, copy.Identity, copy.Source);
 
-        // A corrupt payload throws at the end of the copy, before the temp file is renamed: the target is untouched.
-        DurableFile.Write(host, (UnixFileMode)copy.Mode, target => _store.CopyTo(copy.Payload, target), sync: false, owner);
+        if (_store.SizeOf(copy.Payload) <= SmallFile)
+        {
+            // Most managed files are small: read and verify the whole payload first, then write it with one positional
+            // write (no streams). A corrupt payload throws before the temp file exists.
+            DurableFile.Write(host, _store.ReadAllBytes(copy.Payload), (UnixFileMode)copy.Mode, sync: false, owner);
+        }
+        else
+        {
+            // A corrupt payload throws at the end of the copy, before the temp file is renamed: the target is untouched.
+            DurableFile.Write(host, (UnixFileMode)copy.Mode, target => _store.CopyTo(copy.Payload, target), sync: false, owner);
+        }
+
         _fs.Touched(host);
     }
 

@@ -10,6 +10,7 @@ public sealed class RootFs
     // Parents already checked in this run: a 20,000-file deploy shares a few hundred folders.
     private readonly HashSet<string> _safeFolders = new(StringComparer.Ordinal);
     private readonly Dictionary<ulong, string> _devices = [];
+    private readonly HashSet<string> _touchedFolders = new(StringComparer.Ordinal);
 
     /// <summary>The filesystem under <paramref name="root"/> (<c>/</c> in production).</summary>
     public RootFs(string root)
@@ -40,7 +41,9 @@ public sealed class RootFs
     public void Touched(string hostPath)
     {
         var folder = Path.GetDirectoryName(hostPath) ?? Root;
-        if (Posix.TryLstat(folder, out var status))
+
+        // A deploy writes thousands of files into a few hundred folders: look at each folder's device once.
+        if (_touchedFolders.Add(folder) && Posix.TryLstat(folder, out var status))
         {
             _devices.TryAdd(status.Device, folder);
         }
