@@ -4,9 +4,8 @@
 Each round is straight-line code over sixteen state locals the JIT keeps in registers; the seven
 rounds are a loop that picks message words through a schedule table, so nothing is permuted at run
 time and the method stays small (fully unrolled rounds measured no faster, and the AVX2 kernel
-slower, than the loop). The three
-widths differ only in vector type, the transposes and how rotations are done, so one generator
-keeps them in step. Run: python3 store/Blake3/generate-kernels.py
+slower, than the loop). The three widths differ only in vector type, the transposes and how
+rotations are done, so one generator keeps them in step. Run: python3 store/Blake3/generate-kernels.py
 """
 import os
 
