@@ -15,23 +15,40 @@ public static class JournalDiff
     /// <remarks>Both journals should pass the static checks; for duplicate identities the first step wins.</remarks>
     public static Plan Plan(Journal old, Journal @new)
     {
-        var oldIndex = new Dictionary<StepIdentity, int>(old.Steps.Count);
-        for (var i = 0; i < old.Steps.Count; i++)
+        var oldSteps = old.Steps;
+        var newSteps = @new.Steps;
+        var matchOfNew = new int[newSteps.Count];
+        Array.Fill(matchOfNew, -1);
+        var matchedOld = new bool[oldSteps.Count];
+        AlignInOrder(oldSteps, newSteps, matchOfNew, matchedOld);
+
+        // What the walk in order could not pair (moved, added or removed steps) is paired by identity.
+        Dictionary<StepIdentity, int>? rest = null;
+        for (var i = 0; i < oldSteps.Count; i++)
         {
-            oldIndex.TryAdd(old.Steps[i].Identity, i);
+            if (!matchedOld[i])
+            {
+                (rest ??= []).TryAdd(oldSteps[i].Identity, i);
+            }
         }
 
-        // (action, phase, position): phase 0 = undo in reverse old order, phase 1 = do/change in new order.
+        // (action, priority): undos first in reverse old order, then dos and changes in new order.
         var actions = new List<PlanAction>();
         var priority = new List<long>();
-        var matched = new bool[old.Steps.Count];
         HashSet<StepIdentity>? onlyNew = null;
-        for (var j = 0; j < @new.Steps.Count; j++)
+        for (var j = 0; j < newSteps.Count; j++)
         {
-            var step = @new.Steps[j];
-            if (!oldIndex.TryGetValue(step.Identity, out var i))
+            var step = newSteps[j];
+            var i = matchOfNew[j];
+            if (i < 0 && rest is not null && rest.TryGetValue(step.Identity, out var moved) && !matchedOld[moved])
             {
-                // Only new-only identities need a set to skip duplicates; they are few, so the set stays small.
+                i = moved;
+                matchedOld[i] = true;
+            }
+
+            if (i < 0)
+            {
+                // A set only over new-only identities skips duplicates; they are few, so it stays small.
                 if ((onlyNew ??= []).Add(step.Identity))
                 {
                     actions.Add(PlanAction.Create(step));
@@ -41,13 +58,7 @@ public static class JournalDiff
                 continue;
             }
 
-            if (matched[i])
-            {
-                continue;
-            }
-
-            matched[i] = true;
-            var before = old.Steps[i];
+            var before = oldSteps[i];
             if (before.Equals(step))
             {
                 continue;
@@ -67,11 +78,11 @@ public static class JournalDiff
             }
         }
 
-        for (var i = 0; i < old.Steps.Count; i++)
+        for (var i = 0; i < oldSteps.Count; i++)
         {
-            if (!matched[i] && oldIndex[old.Steps[i].Identity] == i)
+            if (!matchedOld[i] && rest![oldSteps[i].Identity] == i)
             {
-                actions.Add(PlanAction.Remove(old.Steps[i]));
+                actions.Add(PlanAction.Remove(oldSteps[i]));
                 priority.Add(UndoPriority(i));
             }
         }
@@ -82,6 +93,47 @@ public static class JournalDiff
         }
 
         return new Plan(Order(actions, priority));
+    }
+
+    /// <summary>Pairs steps with the same identity by walking both journals in order, looking a few steps ahead at a gap.</summary>
+    /// <remarks>
+    /// Two generations of one config differ in few places and keep their order, so nearly every step is paired here
+    /// by comparing neighbours, without hashing every identity of both journals into a table.
+    /// </remarks>
+    private static void AlignInOrder(IReadOnlyList<Step> oldSteps, IReadOnlyList<Step> newSteps, int[] matchOfNew, bool[] matchedOld)
+    {
+        const int lookAhead = 4;
+        int i = 0, j = 0;
+        while (i < oldSteps.Count && j < newSteps.Count)
+        {
+            if (oldSteps[i].Identity == newSteps[j].Identity)
+            {
+                matchOfNew[j++] = i;
+                matchedOld[i++] = true;
+                continue;
+            }
+
+            var resynced = false;
+            for (var d = 1; d <= lookAhead && !resynced; d++)
+            {
+                if (j + d < newSteps.Count && oldSteps[i].Identity == newSteps[j + d].Identity)
+                {
+                    j += d;
+                    resynced = true;
+                }
+                else if (i + d < oldSteps.Count && oldSteps[i + d].Identity == newSteps[j].Identity)
+                {
+                    i += d;
+                    resynced = true;
+                }
+            }
+
+            if (!resynced)
+            {
+                i++;
+                j++;
+            }
+        }
     }
 
     private static long UndoPriority(int oldIndex) => -(long)oldIndex - 1 - int.MaxValue;
