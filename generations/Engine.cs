@@ -219,6 +219,15 @@ public sealed partial class Engine : IDisposable
             done =>
             {
                 progress?.Completed(done);
+
+                // A re-run cannot tell a folder or account this switch created from one that was there before (both
+                // exist), and would back it up as pre-existing, so a later undo would keep it. Marking progress right
+                // after each of these (a cheap mark, no fsync) keeps recovery from re-running them.
+                if (plan.Actions[done - 1] is { Kind: PlanActionKind.Do, Step: MkdirStep or UserStep or GroupStep })
+                {
+                    progress?.Flush();
+                }
+
                 if (done == faultAfter)
                 {
                     // Test-only fault point: die exactly as kill -9 would, with no cleanup.

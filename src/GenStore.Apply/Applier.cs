@@ -142,6 +142,13 @@ public sealed class Applier
 
     private void Undo(Step step)
     {
+        if (step.Identity.Kind == IdentityKind.Path && ParentIsNotADirectory(step.Identity.Name))
+        {
+            // Nothing can stand there: a re-run after a crash finds the parent already replaced by a file or link
+            // (a folder that became a file later in the same plan). Any backup stays listed in 'gen backups'.
+            return;
+        }
+
         var prior = _hooks.FindPrior(step.Identity);
         switch (step)
         {
@@ -181,6 +188,19 @@ public sealed class Applier
 
                 MarkRestored(prior);
                 break;
+        }
+    }
+
+    private bool ParentIsNotADirectory(string path)
+    {
+        try
+        {
+            _fs.HostPath(path);
+            return false;
+        }
+        catch (IOException e) when (e.HResult == RootFs.NotADirectory)
+        {
+            return true;
         }
     }
 

@@ -7,6 +7,9 @@ public sealed class RootFs
 {
     private const int MaxSymlinkHops = 40;
 
+    /// <summary>ENOTDIR: the <see cref="IOException.HResult"/> of <see cref="HostPath"/> when a parent is not a directory.</summary>
+    public const int NotADirectory = 20;
+
     // Parents already checked in this run: a 20,000-file deploy shares a few hundred folders.
     private readonly HashSet<string> _safeFolders = new(StringComparer.Ordinal);
     private readonly Dictionary<ulong, string> _devices = [];
@@ -126,7 +129,7 @@ public sealed class RootFs
 
             if (!status.IsDirectory)
             {
-                throw new IOException($"{next} is not a directory");
+                throw new IOException($"{next} is not a directory", NotADirectory);
             }
 
             host = next;
