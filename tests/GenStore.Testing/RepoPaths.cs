@@ -26,6 +26,13 @@ public static class RepoPaths
             }
         }
 
+        var built = typeof(RepoPaths).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+            .OfType<System.Reflection.AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == "GenStore.RepoRoot")?.Value;
+        if (built is not null && File.Exists(Path.Combine(built, "GenStore.sln")))
+        {
+            return built;
+        }
+
         var fromEnv = Environment.GetEnvironmentVariable("GEN_REPO_ROOT");
         return fromEnv ?? throw new InvalidOperationException("cannot find GenStore.sln above the test binary; set GEN_REPO_ROOT");
     }
