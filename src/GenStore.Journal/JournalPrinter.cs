@@ -13,23 +13,33 @@ public static class JournalPrinter
     /// <summary>The whole journal as canonical text.</summary>
     public static string Print(Journal journal)
     {
-        var sb = new StringBuilder(64 + (journal.Steps.Count * 96));
+        var sb = new StringBuilder(64 + (journal.Steps.Count * 140));
         Append(sb, journal);
         return sb.ToString();
     }
 
-    /// <summary>Writes the whole journal as canonical text to <paramref name="writer"/>.</summary>
+    /// <summary>Writes the whole journal as canonical text to <paramref name="writer"/>, a few lines at a time.</summary>
     public static void Write(Journal journal, TextWriter writer)
     {
-        var sb = new StringBuilder(256);
-        writer.Write(JournalSyntax.Header);
-        writer.Write('\n');
+        var sb = new StringBuilder(16 * 1024);
+        AppendLines(sb, journal, flush: () =>
+        {
+            writer.Write(sb);
+            sb.Clear();
+        });
+        writer.Write(sb);
+    }
+
+    /// <summary>Appends the whole journal as canonical text.</summary>
+    public static void Append(StringBuilder sb, Journal journal) => AppendLines(sb, journal, flush: null);
+
+    private static void AppendLines(StringBuilder sb, Journal journal, Action? flush)
+    {
+        sb.Append(JournalSyntax.Header).Append('\n');
         foreach (var external in journal.Externals)
         {
-            sb.Clear();
             AppendExternal(sb, external);
             sb.Append('\n');
-            writer.Write(sb);
         }
 
         var includes = journal.Includes;
@@ -38,28 +48,22 @@ public static class JournalPrinter
         {
             while (nextInclude < includes.Count && includes[nextInclude].Index <= i)
             {
-                sb.Clear();
                 sb.Append("INCLUDE ");
                 JournalSyntax.AppendString(sb, includes[nextInclude++].File);
                 sb.Append('\n');
-                writer.Write(sb);
             }
 
             if (i < journal.Steps.Count)
             {
-                sb.Clear();
                 AppendStep(sb, journal.Steps[i]);
                 sb.Append('\n');
-                writer.Write(sb);
+            }
+
+            if (flush is not null && sb.Length >= 12 * 1024)
+            {
+                flush();
             }
         }
-    }
-
-    /// <summary>Appends the whole journal as canonical text.</summary>
-    public static void Append(StringBuilder sb, Journal journal)
-    {
-        using var writer = new StringWriter(sb, CultureInfo.InvariantCulture);
-        Write(journal, writer);
     }
 
     /// <summary>One step's line, without the newline.</summary>
