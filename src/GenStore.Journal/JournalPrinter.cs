@@ -86,7 +86,8 @@ public static class JournalPrinter
                 break;
             case CopyStep c:
                 JournalSyntax.AppendString(sb, c.Path);
-                sb.Append(' ').Append(c.Payload.ToString());
+                sb.Append(' ');
+                AppendObjectId(sb, c.Payload);
                 AppendAttributes(sb, c.Mode, c.Owner, c.Group);
                 break;
             case LinkStep l:
@@ -98,7 +99,7 @@ public static class JournalPrinter
                 JournalSyntax.AppendString(sb, g.Name);
                 if (g.Gid is { } gid)
                 {
-                    sb.Append(" gid=").Append(gid.ToString(CultureInfo.InvariantCulture));
+                    sb.Append(CultureInfo.InvariantCulture, $" gid={gid}");
                 }
 
                 break;
@@ -106,7 +107,7 @@ public static class JournalPrinter
                 JournalSyntax.AppendString(sb, u.Name);
                 if (u.Uid is { } uid)
                 {
-                    sb.Append(" uid=").Append(uid.ToString(CultureInfo.InvariantCulture));
+                    sb.Append(CultureInfo.InvariantCulture, $" uid={uid}");
                 }
 
                 AppendOptional(sb, "group", u.PrimaryGroup);
@@ -151,6 +152,15 @@ public static class JournalPrinter
         return sb.ToString().TrimStart();
     }
 
+    private static void AppendObjectId(StringBuilder sb, Store.ObjectId id)
+    {
+        Span<byte> bytes = stackalloc byte[Store.ObjectId.Size];
+        Span<char> hex = stackalloc char[Store.ObjectId.Size * 2];
+        id.CopyTo(bytes);
+        Convert.TryToHexStringLower(bytes, hex, out _);
+        sb.Append(Store.ObjectId.Prefix).Append(hex);
+    }
+
     private static void AppendExternal(StringBuilder sb, ExternalPath external)
     {
         sb.Append("EXTERNAL ");
@@ -167,13 +177,23 @@ public static class JournalPrinter
 
         sb.Append(" @");
         JournalSyntax.AppendString(sb, span.File);
-        sb.Append(':').Append(span.Line.ToString(CultureInfo.InvariantCulture))
-          .Append(':').Append(span.Column.ToString(CultureInfo.InvariantCulture));
+        sb.Append(CultureInfo.InvariantCulture, $":{span.Line}:{span.Column}");
     }
 
     private static void AppendAttributes(StringBuilder sb, int mode, string owner, string group)
     {
-        sb.Append(' ').Append(JournalSyntax.FormatMode(mode)).Append(' ');
+        sb.Append(' ');
+        if (mode is >= 0 and <= 0xfff)
+        {
+            sb.Append((char)('0' + ((mode >> 9) & 7))).Append((char)('0' + ((mode >> 6) & 7)))
+              .Append((char)('0' + ((mode >> 3) & 7))).Append((char)('0' + (mode & 7)));
+        }
+        else
+        {
+            sb.Append(JournalSyntax.FormatMode(mode));
+        }
+
+        sb.Append(' ');
         JournalSyntax.AppendString(sb, owner);
         sb.Append(' ');
         JournalSyntax.AppendString(sb, group);
