@@ -9,7 +9,8 @@ namespace GenStore.Agent;
 /// <param name="Track">The track the host follows now.</param>
 /// <param name="Behind">Whether the host is behind that track's head; null lets the engine's status decide.</param>
 /// <param name="Result">How the last agent run ended (an <see cref="AgentResult"/> name in kebab case).</param>
-public sealed record AgentFacts(string? Track, bool? Behind, string? Result);
+/// <param name="Host">The host id to label the metrics with, when it differs from the engine's (gen.conf's host_id after a manual command).</param>
+public sealed record AgentFacts(string? Track, bool? Behind, string? Result, string? Host = null);
 
 /// <summary>Writes the DESIGN §12 metrics in Prometheus text format, atomically, for node-exporter's textfile collector.</summary>
 public static class Metrics
@@ -30,7 +31,7 @@ public static class Metrics
 
         Header(sb, "gen_info", "gauge", "The current generation's commit, branch, track and number (value is always 1).");
         sb.Append(CultureInfo.InvariantCulture,
-            $"gen_info{{host=\"{Escape(status.Host)}\",commit=\"{Escape(current?.Commit ?? string.Empty)}\",branch=\"{Escape(current?.Branch ?? string.Empty)}\",track=\"{Escape(facts?.Track ?? current?.Track ?? string.Empty)}\",generation=\"{current?.Number ?? 0}\"}} 1\n");
+            $"gen_info{{host=\"{Escape(facts?.Host ?? status.Host)}\",commit=\"{Escape(current?.Commit ?? string.Empty)}\",branch=\"{Escape(current?.Branch ?? string.Empty)}\",track=\"{Escape(facts?.Track ?? current?.Track ?? string.Empty)}\",generation=\"{current?.Number ?? 0}\"}} 1\n");
         Gauge(sb, "gen_generation", "The current generation number (0 before the first switch).", current?.Number ?? 0);
         Gauge(sb, "gen_last_switch_timestamp_seconds", "When the last switch ended, in Unix seconds (0 if never).", agent.LastSwitchAt?.ToUnixTimeSeconds() ?? 0);
         Gauge(sb, "gen_last_switch_success", "1 when the last switch succeeded, 0 when it failed.", agent.LastSwitchOk is false ? 0 : 1);
@@ -118,9 +119,11 @@ public static class HostControl
     {
         try
         {
-            if (AgentConfig.Load(configPath, optional: true).MetricsPath is { } path)
+            var config = AgentConfig.Load(configPath, optional: true);
+            if (config.MetricsPath is { } path)
             {
-                Metrics.Write(engine, path, null);
+                // Labelled as the agent labels them, so a manual switch does not start a second series.
+                Metrics.Write(engine, path, new AgentFacts(null, null, null, config.HostId));
             }
 
             return null;

@@ -42,6 +42,9 @@ public sealed class CliAgentTests : IDisposable
         Assert.Contains($"commit=\"{head}\"", File.ReadAllText(_metrics), StringComparison.Ordinal);
 
         Assert.Equal(0, Gen("freeze", "--reason", "change window", "--config", _config, "--state", _machine.State, "--root", _machine.Root).Code);
+        var afterFreeze = File.ReadAllText(_metrics);
+        Assert.Contains("gen_frozen 1\n", afterFreeze, StringComparison.Ordinal);
+        Assert.Contains("gen_info{host=\"cli-01\"", afterFreeze, StringComparison.Ordinal);
         var next = _repo.CommitOn("main", ("main.gen", ConfigRepo.App("good 2")));
         var frozen = Gen("agent", "--once", "--config", _config);
         Assert.Equal(0, frozen.Code);
