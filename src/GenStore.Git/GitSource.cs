@@ -32,6 +32,7 @@ public sealed class GitSource : IDisposable
     public static GitSource Open(string path)
     {
         NativeBinding.Register();
+        NativeGit.BoundPackMapping();
         DisableHashVerification();
         var full = System.IO.Path.GetFullPath(path);
         if (!Directory.Exists(full))
