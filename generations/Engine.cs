@@ -62,6 +62,7 @@ public sealed partial class Engine : IDisposable
 {
     private const int ProgressEvery = 256;
     private const int PlanTextActions = 100;
+    private const int PreflightLookups = 256;
     private static readonly Regex GenerationRef = new(@"^gen-(\d+)$", RegexOptions.CultureInvariant);
 
     private readonly EngineOptions _options;
@@ -312,7 +313,17 @@ public sealed partial class Engine : IDisposable
 
     private List<Drift> Preflight(Plan plan)
     {
-        var check = new DiskCheck(_fs, Accounts(), Db.PathCache().ToDictionary(e => e.Path, StringComparer.Ordinal), full: false);
+        var olds = plan.Actions.Where(a => a.Old is not null).Select(a => a.Old!).ToList();
+        if (olds.Count == 0)
+        {
+            return [];
+        }
+
+        // A small change looks up the few paths it touches; reading the whole cache of a 20,000-file generation costs more.
+        var cache = olds.Count <= PreflightLookups
+            ? olds.Where(s => s.Identity.Kind == IdentityKind.Path).Select(s => Db.CachedPath(s.Identity.Name)).OfType<PathCacheEntry>().DistinctBy(e => e.Path).ToDictionary(e => e.Path, StringComparer.Ordinal)
+            : Db.PathCache().ToDictionary(e => e.Path, StringComparer.Ordinal);
+        var check = new DiskCheck(_fs, Accounts(), cache, full: false);
         var drifts = new List<Drift>();
         foreach (var action in plan.Actions)
         {
