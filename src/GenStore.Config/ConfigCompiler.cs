@@ -41,8 +41,9 @@ public sealed class CompileResult
 {
     private readonly DiagnosticBag _diagnostics;
 
-    internal CompileResult(DiagnosticBag diagnostics, Journal.Journal? journal, string? text, ObjectId? journalId, CompileStatistics statistics)
+    internal CompileResult(DiagnosticBag diagnostics, Journal.Journal? journal, string? text, ObjectId? journalId, CompileStatistics statistics, IReadOnlyDictionary<string, string>? contentSources = null)
     {
+        ContentSources = contentSources ?? new Dictionary<string, string>();
         _diagnostics = diagnostics;
         Journal = journal;
         Text = text;
@@ -65,6 +66,9 @@ public sealed class CompileResult
 
     /// <summary>The store object holding <see cref="Text"/>, when a store was given.</summary>
     public ObjectId? JournalId { get; }
+
+    /// <summary>For each COPY path whose content comes from a repo file: that file (relative to the repo root), with " (template)" when expanded.</summary>
+    public IReadOnlyDictionary<string, string> ContentSources { get; }
 
     /// <summary>Work done.</summary>
     public CompileStatistics Statistics { get; }
@@ -159,6 +163,21 @@ public static class ConfigCompiler
             Hashing = hashing - ordering,
             Finishing = clock.Elapsed - hashing,
         };
-        return new CompileResult(diagnostics, journal, text, journalId, stats);
+        var contentSources = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var decl in ordered)
+        {
+            var from = decl.Payload switch
+            {
+                EntryPayload e => e.Entry.Path,
+                BytesPayload { Template: { } t } => t + " (template)",
+                _ => null,
+            };
+            if (from is not null)
+            {
+                contentSources[decl.Step.Identity.Name] = from;
+            }
+        }
+
+        return new CompileResult(diagnostics, journal, text, journalId, stats, contentSources);
     }
 }

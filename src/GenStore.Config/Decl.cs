@@ -8,8 +8,8 @@ internal abstract record PayloadSource;
 /// <summary>A file of the source tree, copied as it is.</summary>
 internal sealed record EntryPayload(SourceEntry Entry) : PayloadSource;
 
-/// <summary>Bytes computed at compile time: inline content or an expanded template.</summary>
-internal sealed record BytesPayload(byte[] Bytes) : PayloadSource;
+/// <summary>Bytes computed at compile time: inline content, or a template expanded from <paramref name="Template"/>.</summary>
+internal sealed record BytesPayload(byte[] Bytes, string? Template = null) : PayloadSource;
 
 /// <summary>One step being compiled: the step itself (a COPY still without its payload id), where it came from and what it must come after.</summary>
 internal sealed class Decl(Step step, SourcePos origin)

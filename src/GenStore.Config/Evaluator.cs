@@ -370,7 +370,7 @@ internal sealed partial class Evaluator
                     return null;
                 }
 
-                payload = new BytesPayload(expanded);
+                payload = new BytesPayload(expanded, entry.Path);
             }
             else
             {

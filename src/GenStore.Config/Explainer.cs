@@ -26,6 +26,10 @@ public static class Explainer
             sb.Append(step.Identity.ToString()).Append('\n');
             sb.Append("  step:   ").Append(JournalPrinter.FormatStep(step with { Source = SourceSpan.None })).Append('\n');
             AppendOrigin(sb, result, "  from:   ", step.Source);
+            if (step is CopyStep && result.ContentSources.TryGetValue(step.Identity.Name, out var file))
+            {
+                sb.Append("  content: ").Append(file).Append('\n');
+            }
             if (step.Identity.Kind == IdentityKind.Path)
             {
                 foreach (var run in journal.Steps.OfType<RunStep>().Where(r => r.On.Any(p => PathGlob.IsMatch(p, step.Identity.Name))))

@@ -245,6 +245,7 @@ public sealed class GitCompileTests
         Assert.Contains("path /srv/www/i.html\n", text, StringComparison.Ordinal);
         Assert.Contains("  from:   main.gen:2:1\n    2 | tree \"/srv/www\" {\n", text, StringComparison.Ordinal);
         Assert.Contains("on_change \"reload\" (main.gen:5:1)", text, StringComparison.Ordinal);
+        Assert.Contains("  content: www/i.html\n", text, StringComparison.Ordinal);
 
         var user = new StringWriter();
         RepoCompiler.PrintExplain(new CompileRequest("HEAD", repo.Path, "web-01", state.Path), "user:deploy", user, new StringWriter());
