@@ -114,6 +114,22 @@ public sealed class GitCompileTests
     }
 
     [Fact]
+    public void A_git_commit_and_the_same_files_in_a_plain_folder_compile_to_the_same_journal()
+    {
+        using var repo = new TestRepo();
+        CopyFolder(Path.Combine(RepoPaths.Root, "examples"), repo.Path);
+        repo.Commit("example");
+        using var state = new TempDir();
+        var store = Store.Store.Open(state.Combine("store"));
+
+        var fromGit = CompileAt(repo, "HEAD", store);
+        var fromFolder = ConfigCompiler.Compile(new DirectorySourceTree(repo.Path), new CompileOptions("web-01"), store);
+
+        Assert.True(fromFolder.Succeeded, fromFolder.RenderDiagnostics());
+        Assert.Equal(fromGit.Text, fromFolder.Text);
+    }
+
+    [Fact]
     public void A_second_compile_with_one_changed_file_hashes_only_that_file()
     {
         using var repo = new TestRepo();
