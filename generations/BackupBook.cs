@@ -30,7 +30,7 @@ internal sealed class BackupBook
         // Recorded in its own durable transaction now, not at the commit: a crash between here and the commit
         // must not leave a backed-up original that no row points to (gc would delete it).
         var id = _db.AddBackup(backup);
-        _open[backup.Path] = _db.Backups().Single(b => b.Id == id);
+        _open[backup.Path] = _db.GetBackup(id)!;
     }
 
     public void Restored(StepIdentity identity)
