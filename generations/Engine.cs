@@ -269,6 +269,7 @@ public sealed partial class Engine : IDisposable
         var fromJournal = JournalOf(from);
         var targetJournal = LoadJournal(intent.Journal);
         var warnings = new List<string>();
+        RemoveLeftoverTemps(JournalDiff.Plan(fromJournal, targetJournal));
 
         // An undo that was itself cut off is continued as an undo: its progress counts reverse-plan actions, so
         // resuming the forward plan from that count would skip actions the undo had already reverted.
@@ -286,6 +287,36 @@ public sealed partial class Engine : IDisposable
         var generation = Commit(plan, targetJournal);
         Db.AddEvent(EventKind.Recover, $"finished the interrupted switch to gen-{generation.Number}", generation.Number);
         return true;
+    }
+
+    /// <summary>Deletes the temp files a killed gen left beside the targets of <paramref name="plan"/> (names DurableFile and the link writer make).</summary>
+    /// <remarks>A kill during a write leaves its temp file in the target's folder; without this the tree after recovery
+    /// would hold a file that is neither the old generation's nor the new one's. The lock is held, so no gen is writing them.</remarks>
+    private void RemoveLeftoverTemps(Plan plan)
+    {
+        var folders = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var action in plan.Actions.Where(a => a.Identity.Kind == IdentityKind.Path))
+        {
+            try
+            {
+                folders.Add(Path.GetDirectoryName(_fs.HostPath(action.Identity.Name))!);
+            }
+            catch (IOException)
+            {
+                // A parent that is not a folder holds no temp files.
+            }
+        }
+
+        foreach (var folder in folders.Where(Directory.Exists))
+        {
+            foreach (var entry in Directory.EnumerateFileSystemEntries(folder, ".gen-tmp-*"))
+            {
+                if (DurableFile.IsTempName(Path.GetFileName(entry)) && Posix.TryLstat(entry, out var s) && !s.IsDirectory)
+                {
+                    Posix.Unlink(entry);
+                }
+            }
+        }
     }
 
     private void UndoPartial(SwitchIntent intent, Journal.Journal fromJournal, Journal.Journal targetJournal, Exception? cause)

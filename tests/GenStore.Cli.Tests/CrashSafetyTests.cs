@@ -79,6 +79,26 @@ public sealed class CrashSafetyTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Temp_files_a_killed_switch_left_beside_their_targets_are_removed_by_recovery()
+    {
+        using var work = new TempDir("gen-crash-temp");
+        using var repo = new GitRepo();
+        var (template, b, snapshotA, snapshotB, planLength) = PrepareMixed(work, repo);
+        var forward = template.CopyTo(work.Combine("forward"));
+        Expect(forward.GenWith(Fault(planLength / 2), "switch", b, "--repo", repo.Path), 137, "the faulted switch");
+
+        // What a kill in the middle of writing a file or replacing a link leaves behind.
+        File.WriteAllText(forward.Host("/srv/app/conf/.gen-tmp-4242-1-7-0123abcd"), "half a fi");
+        File.CreateSymbolicLink(forward.Host("/srv/app/.gen-tmp-link-4242-link-new"), "/srv/app/new/n1");
+        var back = forward.CopyTo(work.Combine("back"));
+
+        Expect(forward.Gen("recover"), 0, "gen recover");
+        TreeSnapshot.AssertEqual(snapshotB, forward.Snapshot(accounts: true), "finished forward");
+        Expect(back.Gen("recover", "--rollback"), 0, "gen recover --rollback");
+        TreeSnapshot.AssertEqual(snapshotA, back.Snapshot(accounts: true), "rolled back");
+    }
+
+    [Fact]
     public void A_switch_killed_at_random_moments_recovers_to_the_old_or_the_new_generation()
     {
         using var work = new TempDir("gen-kill");
