@@ -110,19 +110,26 @@ public sealed class CrashSafetyTests(ITestOutputHelper output)
         template.Gen("switch", a, "--repo", repo.Path).Expect(0);
         var snapshotA = template.Snapshot(accounts: true);
 
+        // The reference run measures the whole switch and its apply phase, which starts when the first file changes.
         var reference = template.CopyTo(work.Combine("reference"));
         var clock = Stopwatch.StartNew();
-        reference.Gen("switch", b, "--repo", repo.Path).Expect(0);
+        var applying = FirstFileChanged(reference);
+        var (_, applyStarted) = KillDuring(reference, applying, TimeSpan.MaxValue, "switch", b, "--repo", repo.Path);
         var fullSwitch = clock.Elapsed;
+        var applyPhase = fullSwitch - (applyStarted ?? TimeSpan.Zero);
         var snapshotB = reference.Snapshot(accounts: true);
+        Assert.True(snapshotB.DifferenceFrom(snapshotA) is not null && applyStarted is not null, "the reference switch did not apply B");
 
         var random = new Random(20261121);
         var outcomes = new List<string>();
         for (var round = 0; round < 5; round++)
         {
+            // Rounds 0 and 3 kill at any moment of the whole run (compile, intent, apply, commit); the others kill
+            // while files are being replaced, the phase where a wrong recovery would show.
             var machine = template.CopyTo(work.Combine($"round{round}"));
-            var delay = TimeSpan.FromMilliseconds(random.NextDouble() * fullSwitch.TotalMilliseconds);
-            var killed = KillDuring(machine, delay, "switch", b, "--repo", repo.Path);
+            var anyMoment = round % 3 == 0;
+            var delay = TimeSpan.FromMilliseconds(random.NextDouble() * (anyMoment ? fullSwitch : applyPhase).TotalMilliseconds);
+            var (killed, _) = KillDuring(machine, anyMoment ? () => true : FirstFileChanged(machine), delay, "switch", b, "--repo", repo.Path);
 
             // A fresh process finishes whatever was cut off; with no open intent it has nothing to do.
             machine.Gen("recover").Expect(0);
@@ -137,10 +144,10 @@ public sealed class CrashSafetyTests(ITestOutputHelper output)
                 Assert.Null(engine.Db.OpenIntent);
             }
 
-            outcomes.Add($"{delay.TotalMilliseconds:F0} ms -> {(killed ? "killed" : "finished")}, {landed}");
+            outcomes.Add($"{(anyMoment ? "start" : "apply")}+{delay.TotalMilliseconds:F0} ms -> {(killed ? "killed" : "finished")}, {landed}");
         }
 
-        output.WriteLine($"full switch {fullSwitch.TotalMilliseconds:F0} ms; rounds: {string.Join(", ", outcomes)}");
+        output.WriteLine($"full switch {fullSwitch.TotalMilliseconds:F0} ms, apply phase {applyPhase.TotalMilliseconds:F0} ms; rounds: {string.Join(", ", outcomes)}");
     }
 
     [Fact]
@@ -391,7 +398,26 @@ public sealed class CrashSafetyTests(ITestOutputHelper output)
         return text.ToString();
     }
 
-    private static bool KillDuring(TestRoot machine, TimeSpan delay, params string[] args)
+    /// <summary>True once the switch has replaced the first file of the large config (its content names seed 2).</summary>
+    private static Func<bool> FirstFileChanged(TestRoot machine)
+    {
+        var first = machine.Host("/srv/bulk/d0/f0");
+        return () =>
+        {
+            try
+            {
+                return File.ReadAllText(first).Contains("seed 2", StringComparison.Ordinal);
+            }
+            catch (IOException)
+            {
+                return false;
+            }
+        };
+    }
+
+    /// <summary>Runs gen, waits until <paramref name="armed"/> holds, then kills it with SIGKILL <paramref name="delay"/> later unless it ended first.</summary>
+    /// <returns>Whether it was killed, and when (since the start) <paramref name="armed"/> first held.</returns>
+    private static (bool Killed, TimeSpan? ArmedAt) KillDuring(TestRoot machine, Func<bool> armed, TimeSpan delay, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in new[] { GenRunner.GenDll, "--state", machine.State, "--root", machine.Root }.Concat(args))
@@ -399,20 +425,35 @@ public sealed class CrashSafetyTests(ITestOutputHelper output)
             info.ArgumentList.Add(arg);
         }
 
+        var clock = Stopwatch.StartNew();
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
 
-        // The point of this test is a kill at an arbitrary moment, so a timed wait is the mechanism here, not a synchronisation.
-        if (process.WaitForExit(delay))
+        // Watching the tree is the only way to see the apply phase from outside; the poll is short and ends with the process.
+        TimeSpan? armedAt = null;
+        while (!process.HasExited)
         {
-            return false;
+            if (armed())
+            {
+                armedAt = clock.Elapsed;
+                break;
+            }
+
+            process.WaitForExit(TimeSpan.FromMilliseconds(2));
         }
 
-        process.Kill();
+        // The point of this test is a kill at an arbitrary moment, so a timed wait is the mechanism here, not a synchronisation.
+        var killed = false;
+        if (!process.WaitForExit(delay == TimeSpan.MaxValue ? Timeout.InfiniteTimeSpan : delay))
+        {
+            process.Kill();
+            killed = true;
+        }
+
         process.WaitForExit();
         _ = stdout.Result + stderr.Result;
-        return true;
+        return (killed, armedAt);
     }
 
     private static bool Mount(string folder, string options, out string why)
