@@ -28,7 +28,6 @@ public sealed class CrashSafetyTests(ITestOutputHelper output)
             generationA = engine.Db.CurrentNumber!.Value;
         }
 
-
         var failures = new ConcurrentBag<string>();
         var clock = Stopwatch.StartNew();
         Parallel.For(1, planLength + 1, new ParallelOptions { MaxDegreeOfParallelism = 2 * Environment.ProcessorCount }, k =>
