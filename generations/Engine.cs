@@ -120,7 +120,7 @@ public sealed partial class Engine : IDisposable
         }
 
         var resolved = Resolve(target);
-        return SwitchUnlocked(resolved with { Track = track ?? resolved.Track, Branch = branch ?? resolved.Branch }, force, EventKind.Switch);
+        return SwitchUnlocked(resolved with { Track = track ?? resolved.Track, Branch = branch ?? resolved.Branch }, force);
     }
 
     /// <summary>Switches to the generation <paramref name="back"/> places before the current one; needs neither git nor the network.</summary>
@@ -135,7 +135,7 @@ public sealed partial class Engine : IDisposable
             throw new InputException($"cannot roll back {back} generation{(back == 1 ? string.Empty : "s")}: only {older.Count} older successful generation{(older.Count == 1 ? " is" : "s are")} recorded; see 'gen list'");
         }
 
-        return SwitchUnlocked(ResolveGeneration(older[back - 1]), force, EventKind.Rollback);
+        return SwitchUnlocked(ResolveGeneration(older[back - 1]), force);
     }
 
     /// <summary>What <see cref="Switch"/> to <paramref name="target"/> would do; touches nothing on disk.</summary>
@@ -157,7 +157,7 @@ public sealed partial class Engine : IDisposable
     private GenerationLock Lock() =>
         GenerationLock.Acquire(Path.Combine(_options.StateFolder, GenerationLock.FileName), _options.LockWaitSeconds ?? double.PositiveInfinity, _options.Report);
 
-    private SwitchOutcome SwitchUnlocked(Target target, bool force, string eventKind)
+    private SwitchOutcome SwitchUnlocked(Target target, bool force)
     {
         var current = Db.Current;
         if (current is not null && current.Journal == target.JournalId)
@@ -200,9 +200,7 @@ public sealed partial class Engine : IDisposable
             throw;
         }
 
-        var generation = Commit(plan, target.Journal);
-        Db.RecordSwitchOutcome(clock.Elapsed, ok: true);
-        Db.AddEvent(eventKind, $"{Describe(current)} -> gen-{generation.Number} ({generation.Stats}) in {clock.Elapsed.TotalSeconds:F2}s", generation.Number);
+        var generation = Commit(plan, target.Journal, $"{Describe(current)} -> {target.Commit ?? target.JournalId.ToString()} ({Stats(plan)}) in {clock.Elapsed.TotalSeconds:F2}s", clock.Elapsed);
         var triggers = RunTriggers(plan, target.Journal, warnings);
         return new SwitchOutcome(current, generation, plan, Stats(plan), AlreadyThere: false, warnings, triggers);
     }
@@ -248,13 +246,14 @@ public sealed partial class Engine : IDisposable
         Store.Sync();
     }
 
-    private Generation Commit(Plan plan, Journal.Journal target)
+    private Generation Commit(Plan plan, Journal.Journal target, string message, TimeSpan? duration)
     {
         var stats = Stats(plan);
         var cache = PathCacheDelta(plan, target);
 
-        // The one atomic switch point: the new generation becomes current and the intent is cleared together.
-        return Db.CommitSwitch(new SwitchCommit(stats, cache));
+        // The one atomic switch point: the new generation becomes current, the intent is cleared and the event
+        // and switch facts are logged, all in one transaction (one fsync).
+        return Db.CommitSwitch(new SwitchCommit(stats, cache, Event: message, Duration: duration));
     }
 
     private bool RecoverUnlocked(bool rollback)
@@ -284,8 +283,7 @@ public sealed partial class Engine : IDisposable
 
         // Actions before the last marked one are done; the ones after it are redone, which is safe because every action is idempotent.
         Execute(plan, Math.Min(intent.Done, plan.Actions.Count), warnings, verifyBeforeRemove: false);
-        var generation = Commit(plan, targetJournal);
-        Db.AddEvent(EventKind.Recover, $"finished the interrupted switch to gen-{generation.Number}", generation.Number);
+        Commit(plan, targetJournal, $"finished the interrupted switch from {Describe(from)}", duration: null);
         return true;
     }
 
@@ -338,8 +336,12 @@ public sealed partial class Engine : IDisposable
         }
 
         var message = cause is null ? "interrupted switch undone (gen recover --rollback)" : $"switch failed and was undone: {cause.Message}";
+        // AbandonIntent logs the recover event itself; a failed switch is also logged as what it was.
         Db.AbandonIntent(message);
-        Db.AddEvent(cause is null ? EventKind.Recover : EventKind.SwitchFailed, message, intent.From);
+        if (cause is not null)
+        {
+            Db.AddEvent(EventKind.SwitchFailed, message, intent.From);
+        }
     }
 
     private List<Drift> Preflight(Plan plan)
