@@ -66,8 +66,12 @@ public sealed partial class Engine
             agent.Frozen, lastError, agent) { BadCommits = Db.BadCommits() };
     }
 
-    /// <summary>The plan between two targets (revisions or <c>gen-N</c>), without touching anything.</summary>
-    public Plan Diff(string from, string to) => JournalDiff.Plan(Resolve(from).Journal, Resolve(to).Journal);
+    /// <summary>The plan between two targets (revisions or <c>gen-N</c>) and the second one's journal, without touching anything.</summary>
+    public (Plan Plan, Journal.Journal Target) Diff(string from, string to)
+    {
+        var target = Resolve(to).Journal;
+        return (JournalDiff.Plan(Resolve(from).Journal, target), target);
+    }
 
     /// <summary>Every backup gen made, oldest first.</summary>
     public IReadOnlyList<Backup> Backups() => Db.Backups();

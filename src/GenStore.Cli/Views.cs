@@ -50,8 +50,7 @@ internal static class Views
 
     public static int Diff(Engine engine, string from, string to, bool json)
     {
-        var plan = engine.Diff(from, to);
-        var target = engine.Preview(to).Journal;
+        var (plan, target) = engine.Diff(from, to);
         Console.Write(json ? PlanPrinter.ToJson(plan, target) + "\n" : PlanPrinter.ToText(plan, target));
         return ExitCodes.Done;
     }
