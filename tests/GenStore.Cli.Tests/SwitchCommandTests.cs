@@ -63,6 +63,23 @@ public sealed class SwitchCommandTests : IDisposable
     }
 
     [Fact]
+    public void Diff_between_two_generations_lists_the_changed_step_and_list_marks_the_current_one()
+    {
+        _repo.Write("main.gen", "file \"/srv/a\" { content = \"a\\n\" }\nfile \"/srv/b\" { content = \"b\\n\" }\n");
+        Gen("switch", _repo.Commit(), "--repo", _repo.Path).Expect(0);
+        _repo.Write("main.gen", "file \"/srv/a\" { content = \"a2\\n\" }\nfile \"/srv/b\" { content = \"b\\n\" }\n");
+        Gen("switch", _repo.Commit(), "--repo", _repo.Path).Expect(0);
+
+        var diff = Gen("diff", "gen-1", "gen-2").Expect(0);
+        var list = Gen("list").Expect(0);
+
+        Assert.Contains("~ COPY /srv/a ", diff.StdOut, StringComparison.Ordinal);
+        Assert.DoesNotContain("/srv/b", diff.StdOut, StringComparison.Ordinal);
+        Assert.Contains("* gen-2", list.StdOut, StringComparison.Ordinal);
+        Assert.Contains("+0 -0 ~1", list.StdOut, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Verify_exits_3_on_drift_and_verify_full_repair_restores()
     {
         _repo.Write("main.gen", "file \"/srv/a\" { content = \"a\\n\" }\nlink \"/srv/l\" { target = \"/srv/a\" }\n");
