@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using GenStore.Testing;
 
 namespace GenStore.Git.Tests;
@@ -6,6 +5,13 @@ namespace GenStore.Git.Tests;
 /// <summary>A real git repository in a temp folder, driven through the git CLI, for tests of code that reads git.</summary>
 public sealed class TestRepo : IDisposable
 {
+    // Fixed dates make commit ids repeatable from run to run.
+    private static readonly Dictionary<string, string> FixedDates = new()
+    {
+        ["GIT_AUTHOR_DATE"] = "2026-01-01T00:00:00Z",
+        ["GIT_COMMITTER_DATE"] = "2026-01-01T00:00:00Z",
+    };
+
     private readonly TempDir _dir;
 
     /// <summary>Creates an empty repository (a work tree, or bare when <paramref name="bare"/>).</summary>
@@ -58,42 +64,16 @@ public sealed class TestRepo : IDisposable
     public string Commit(string message = "change")
     {
         Git("add -A");
-        Git($"commit -q --allow-empty -m \"{message}\"");
+        GitRepo.Run(Path, FixedDates, "commit", "-q", "--allow-empty", "-m", message);
         return Git("rev-parse HEAD").Trim();
     }
 
-    /// <summary>Runs git with <paramref name="arguments"/> in the repository and returns its standard output.</summary>
+    /// <summary>Runs git with <paramref name="arguments"/> (split at spaces) in the repository and returns its standard output.</summary>
     public string Git(string arguments) => Run(Path, arguments);
 
-    /// <summary>Runs git in <paramref name="workingDirectory"/>, isolated from the user's and system's git config.</summary>
-    public static string Run(string workingDirectory, string arguments)
-    {
-        var start = new ProcessStartInfo("git", arguments)
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.Environment["GIT_CONFIG_NOSYSTEM"] = "1";
-        start.Environment["GIT_CONFIG_GLOBAL"] = "/dev/null";
-        start.Environment["GIT_AUTHOR_NAME"] = "Test";
-        start.Environment["GIT_AUTHOR_EMAIL"] = "test@example.org";
-        start.Environment["GIT_COMMITTER_NAME"] = "Test";
-        start.Environment["GIT_COMMITTER_EMAIL"] = "test@example.org";
-        start.Environment["GIT_AUTHOR_DATE"] = "2026-01-01T00:00:00Z";
-        start.Environment["GIT_COMMITTER_DATE"] = "2026-01-01T00:00:00Z";
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"git {arguments} failed ({process.ExitCode}): {stderr}");
-        }
-
-        return stdout.Result;
-    }
+    /// <summary>Runs git in <paramref name="workingDirectory"/> with fixed commit dates, isolated from the user's and system's git config.</summary>
+    public static string Run(string workingDirectory, string arguments) =>
+        GitRepo.Run(workingDirectory, FixedDates, arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries));
 
     /// <inheritdoc/>
     public void Dispose() => _dir.Dispose();

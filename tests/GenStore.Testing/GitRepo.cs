@@ -58,7 +58,10 @@ public sealed class GitRepo : IDisposable
     public string Git(params string[] args) => Run(Path, args);
 
     /// <summary>Runs git in <paramref name="workingDirectory"/>, isolated from the user's and system's git config.</summary>
-    public static string Run(string workingDirectory, params string[] args)
+    public static string Run(string workingDirectory, params string[] args) => Run(workingDirectory, null, args);
+
+    /// <summary>Runs git in <paramref name="workingDirectory"/> with <paramref name="environment"/> added, isolated from the user's and system's git config.</summary>
+    public static string Run(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var start = new ProcessStartInfo("git")
         {
@@ -78,6 +81,11 @@ public sealed class GitRepo : IDisposable
         start.Environment["GIT_AUTHOR_EMAIL"] = "test@example.org";
         start.Environment["GIT_COMMITTER_NAME"] = "Test";
         start.Environment["GIT_COMMITTER_EMAIL"] = "test@example.org";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEnd();
