@@ -8,6 +8,21 @@ namespace GenStore.Generations;
 /// <remarks>A file whose size, mtime, inode, mode and owner match the path cache is trusted without reading it, unless the check is full.</remarks>
 internal sealed class DiskCheck(RootFs fs, Accounts accounts, IReadOnlyDictionary<string, PathCacheEntry> cache, bool full)
 {
+    /// <summary>Every step of <paramref name="steps"/> whose path no longer matches, in order.</summary>
+    public List<Drift> CheckAll(IEnumerable<Step> steps)
+    {
+        var drifts = new List<Drift>();
+        foreach (var step in steps)
+        {
+            if (Check(step) is { } drift)
+            {
+                drifts.Add(drift);
+            }
+        }
+
+        return drifts;
+    }
+
     /// <summary>How the disk differs from <paramref name="step"/>, or null when it matches (accounts and triggers always match).</summary>
     public Drift? Check(Step step)
     {
@@ -49,9 +64,7 @@ internal sealed class DiskCheck(RootFs fs, Accounts accounts, IReadOnlyDictionar
                     return null;
                 }
 
-                using var handle = Posix.OpenReadNoFollow(host);
-                using var stream = new FileStream(handle, FileAccess.Read, bufferSize: 0);
-                var found = FileHasher.Hash(stream);
+                var found = FileHasher.HashFileNoFollow(host);
                 return found == copy.Payload ? null : new Drift(copy.Path, $"content {copy.Payload}", $"content {found}");
             }
 

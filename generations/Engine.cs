@@ -356,17 +356,7 @@ public sealed partial class Engine : IDisposable
         var cache = olds.Count <= PreflightLookups
             ? olds.Where(s => s.Identity.Kind == IdentityKind.Path).Select(s => Db.CachedPath(s.Identity.Name)).OfType<PathCacheEntry>().DistinctBy(e => e.Path).ToDictionary(e => e.Path, StringComparer.Ordinal)
             : Db.PathCache().ToDictionary(e => e.Path, StringComparer.Ordinal);
-        var check = new DiskCheck(_fs, Accounts(), cache, full: false);
-        var drifts = new List<Drift>();
-        foreach (var action in plan.Actions)
-        {
-            if (action.Old is { } old && check.Check(old) is { } drift)
-            {
-                drifts.Add(drift);
-            }
-        }
-
-        return drifts;
+        return new DiskCheck(_fs, Accounts(), cache, full: false).CheckAll(olds);
     }
 
     private void BackUpDrifted(IReadOnlyList<Drift> drifts)

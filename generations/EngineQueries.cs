@@ -76,18 +76,6 @@ public sealed partial class Engine
     /// <summary>Every backup gen made, oldest first.</summary>
     public IReadOnlyList<Backup> Backups() => Db.Backups();
 
-    private List<Drift> Drifts(Journal.Journal journal, bool full)
-    {
-        var check = new DiskCheck(_fs, Accounts(), Db.PathCache().ToDictionary(e => e.Path, StringComparer.Ordinal), full);
-        var drifts = new List<Drift>();
-        foreach (var step in journal.Steps)
-        {
-            if (check.Check(step) is { } drift)
-            {
-                drifts.Add(drift);
-            }
-        }
-
-        return drifts;
-    }
+    private List<Drift> Drifts(Journal.Journal journal, bool full) =>
+        new DiskCheck(_fs, Accounts(), Db.PathCache().ToDictionary(e => e.Path, StringComparer.Ordinal), full).CheckAll(journal.Steps);
 }

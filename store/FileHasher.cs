@@ -40,6 +40,14 @@ public static partial class FileHasher
         return Hash(stream, threads);
     }
 
+    /// <summary>The digest of the regular file at <paramref name="path"/>, refusing to follow a symlink there (for paths under a root gen manages).</summary>
+    public static ObjectId HashFileNoFollow(string path)
+    {
+        using var handle = Posix.OpenReadNoFollow(path);
+        using var stream = new FileStream(handle, FileAccess.Read, bufferSize: 0);
+        return Hash(stream);
+    }
+
     private static void UpdateRead(Blake3Hasher hasher, Stream stream)
     {
         // Reading one buffer ahead tells whether more input follows the current one, which lets the hasher

@@ -419,9 +419,7 @@ public sealed class Applier
             return false;
         }
 
-        using var handle = Posix.OpenReadNoFollow(host);
-        using var stream = new FileStream(handle, FileAccess.Read, bufferSize: 0);
-        return FileHasher.Hash(stream) == copy.Payload;
+        return FileHasher.HashFileNoFollow(host) == copy.Payload;
     }
 
     private void SetAttributes(string host, int mode, string owner, string group, StepIdentity identity, SourceSpan source)
