@@ -1,4 +1,5 @@
 using System.IO.MemoryMappedFiles;
+using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 
 namespace GenStore.Store;
@@ -67,27 +68,104 @@ public static partial class FileHasher
 
     private static unsafe void UpdateMapped(Blake3Hasher hasher, FileStream file)
     {
+        var offset = file.Position;
         var end = file.Length;
         using var map = MemoryMappedFile.CreateFromFile(file.SafeFileHandle, mapName: null, capacity: 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true);
-        for (var offset = file.Position; offset < end; offset += WindowSize)
+
+        // Whole windows that leave at least one byte after them are complete subtrees that are never the root, so
+        // each can be hashed on its own thread from start to end; what is left goes through the hasher as usual.
+        var windows = (end - offset - 1) / WindowSize;
+        if (hasher.Threads > 1 && windows > 1 && hasher.IsEmpty)
+        {
+            HashWindows(hasher, map, offset, windows);
+            offset += windows * WindowSize;
+        }
+
+        for (; offset < end; offset += WindowSize)
         {
             var size = (int)Math.Min(WindowSize, end - offset);
-            using var view = map.CreateViewAccessor(offset, size, MemoryMappedFileAccess.Read);
-            var handle = view.SafeMemoryMappedViewHandle;
-            byte* pointer = null;
-            handle.AcquirePointer(ref pointer);
-            try
-            {
-                Populate(pointer, size + view.PointerOffset, hasher.Threads);
-                hasher.Update(new ReadOnlySpan<byte>(pointer + view.PointerOffset, size), moreFollows: offset + size < end);
-            }
-            finally
-            {
-                handle.ReleasePointer();
-            }
+            using var window = new Window(map, offset, size);
+            hasher.Update(new ReadOnlySpan<byte>(window.Pointer, size), moreFollows: offset + size < end);
         }
 
         file.Position = end;
+    }
+
+    /// <summary>Hashes <paramref name="count"/> windows from <paramref name="offset"/> on up to the hasher's thread count,
+    /// each thread mapping, faulting in and hashing whole windows of its own, then appends their chaining values in order.</summary>
+    /// <remarks>Threads share nothing but a window counter, so they never wait on each other until the end; at most one
+    /// window per thread is mapped at a time, which keeps resident memory near threads × WindowSize.</remarks>
+    private static unsafe void HashWindows(Blake3Hasher hasher, MemoryMappedFile map, long offset, long count)
+    {
+        const long chunksPerWindow = WindowSize / Blake3.ChunkLen;
+        var level = Blake3Simd.Current;
+        var cvs = new uint[count * 8];
+        var next = -1L;
+        ExceptionDispatchInfo? failure = null;
+
+        void Work()
+        {
+            try
+            {
+                long k;
+                while ((k = Interlocked.Increment(ref next)) < count && failure is null)
+                {
+                    using var window = new Window(map, offset + (k * WindowSize), (int)WindowSize);
+                    hasher.HashSubtree(window.Pointer, chunksPerWindow, (ulong)(k * chunksPerWindow), level, cvs.AsSpan((int)(k * 8), 8));
+                }
+            }
+            catch (Exception e)
+            {
+                Interlocked.CompareExchange(ref failure, ExceptionDispatchInfo.Capture(e), null);
+            }
+        }
+
+        // Plain threads, not the pool: they start at once in a fresh process, and only these few ever run.
+        var helpers = new Thread[Math.Min(hasher.Threads, count) - 1];
+        for (var i = 0; i < helpers.Length; i++)
+        {
+            helpers[i] = new Thread(Work) { IsBackground = true, Name = "gen-hash" };
+            helpers[i].UnsafeStart();
+        }
+
+        Work();
+        foreach (var helper in helpers)
+        {
+            helper.Join();
+        }
+
+        failure?.Throw();
+        for (var k = 0; k < count; k++)
+        {
+            hasher.AppendSubtree(cvs.AsSpan(k * 8, 8), chunksPerWindow);
+        }
+    }
+
+    /// <summary>One mapped, faulted-in window of a file, unmapped on dispose.</summary>
+    private readonly unsafe struct Window : IDisposable
+    {
+        private readonly MemoryMappedViewAccessor _view;
+
+        public Window(MemoryMappedFile map, long offset, int size)
+        {
+            _view = map.CreateViewAccessor(offset, size, MemoryMappedFileAccess.Read);
+            byte* start = null;
+            _view.SafeMemoryMappedViewHandle.AcquirePointer(ref start);
+            Pointer = start + _view.PointerOffset;
+
+            // Maps the window's pages in one call rather than taking a page fault every few pages. Besides saving
+            // the faults, this lets the kernels' prefetches work: a prefetch of a page not yet mapped is dropped.
+            // Kernels before 5.14 refuse the advice harmlessly and the pages fault in as they are read.
+            _ = Madvise(start, (nuint)(size + _view.PointerOffset), MadvisePopulateRead);
+        }
+
+        public byte* Pointer { get; }
+
+        public void Dispose()
+        {
+            _view.SafeMemoryMappedViewHandle.ReleasePointer();
+            _view.Dispose();
+        }
     }
 
     /// <summary>Prints <c>hex  path</c> for each file (<c>-</c> is standard input); a file that fails is reported and the rest still hashed.</summary>
@@ -113,30 +191,6 @@ public static partial class FileHasher
     }
 
     private const int MadvisePopulateRead = 22;
-
-    /// <summary>Maps a window's pages up front, in one call per thread, rather than taking a page fault every few pages.</summary>
-    /// <remarks>Besides saving the faults, this lets the kernels' prefetches work: a prefetch of a page not yet mapped is
-    /// dropped. Kernels before 5.14 refuse the advice harmlessly and the pages fault in as they are read.</remarks>
-    private static unsafe void Populate(byte* start, long length, int threads)
-    {
-        if (threads == 1)
-        {
-            _ = Madvise(start, (nuint)length, MadvisePopulateRead);
-            return;
-        }
-
-        var page = Environment.SystemPageSize;
-        var part = ((length / threads) + page - 1) / page * page;
-        var address = (nint)start;
-        Parallel.For(0, threads, i =>
-        {
-            var from = i * part;
-            if (from < length)
-            {
-                _ = Madvise((byte*)(address + (nint)from), (nuint)Math.Min(part, length - from), MadvisePopulateRead);
-            }
-        });
-    }
 
     [LibraryImport("libc", EntryPoint = "madvise")]
     private static unsafe partial int Madvise(byte* address, nuint length, int advice);

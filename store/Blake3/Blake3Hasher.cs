@@ -117,6 +117,35 @@ public sealed class Blake3Hasher
         }
     }
 
+    /// <summary>Whether no input has been added since the hasher was made or reset.</summary>
+    internal bool IsEmpty => _chunkCounter == 0 && ChunkBytes == 0;
+
+    /// <summary>Computes, on the calling thread only, the chaining value of the complete subtree of <paramref name="chunks"/>
+    /// whole chunks (a power of two) at <paramref name="input"/> whose first chunk is number <paramref name="chunkCounter"/>.</summary>
+    /// <remarks>The hasher is not changed: callers hash many subtrees at once on threads of their own, then hand the
+    /// results to <see cref="AppendSubtree"/> in input order.</remarks>
+    internal unsafe void HashSubtree(byte* input, long chunks, ulong chunkCounter, SimdLevel level, Span<uint> cv)
+    {
+        fixed (uint* key = _key)
+        fixed (uint* output = cv)
+        {
+            Blake3Tree.SubtreeCv(input, chunks, key, chunkCounter, _flags, level, 1, output);
+        }
+    }
+
+    /// <summary>Adds the chaining value <paramref name="cv"/> of the next <paramref name="chunks"/> chunks of input, as
+    /// <see cref="HashSubtree"/> computed it; more input must follow, since a subtree is never the root.</summary>
+    internal void AppendSubtree(ReadOnlySpan<uint> cv, long chunks)
+    {
+        if (ChunkBytes != 0 || !BitOperations.IsPow2(chunks) || (_chunkCounter & (ulong)(chunks - 1)) != 0)
+        {
+            throw new InvalidOperationException("a subtree must start at a chunk boundary that is a multiple of its own size");
+        }
+
+        PushCv(cv, _chunkCounter + (ulong)chunks, BitOperations.Log2((ulong)chunks));
+        StartChunk(_chunkCounter + (ulong)chunks);
+    }
+
     /// <summary>How many threads <see cref="Update"/> may use for large inputs; 1 (the default) hashes on the calling thread only.</summary>
     public int Threads
     {

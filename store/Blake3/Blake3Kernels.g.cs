@@ -33,8 +33,8 @@ internal static unsafe class Blake3Avx512
             words[i] = (uint)c;
             words[16 + i] = (uint)(c >> 32);
         }
-        var counterLow = Vector512.Load(words);
-        var counterHigh = Vector512.Load(words + 16);
+        var counterLow = Avx512F.LoadVector512(words);
+        var counterHigh = Avx512F.LoadVector512(words + 16);
         var h0 = Vector512.Create(key[0]);
         var h1 = Vector512.Create(key[1]);
         var h2 = Vector512.Create(key[2]);
@@ -53,52 +53,52 @@ internal static unsafe class Blake3Avx512
 
             var offset = (nint)block * 64;
             {
-                var r0 = Vector512.Load((uint*)(input + (0 * stride) + offset));
+                var r0 = Avx512F.LoadVector512((uint*)(input + (0 * stride) + offset));
                 Sse.Prefetch0(input + (0 * stride) + offset + 256);
                 Sse.Prefetch1(input + (16 * stride) + offset);
-                var r1 = Vector512.Load((uint*)(input + (1 * stride) + offset));
+                var r1 = Avx512F.LoadVector512((uint*)(input + (1 * stride) + offset));
                 Sse.Prefetch0(input + (1 * stride) + offset + 256);
                 Sse.Prefetch1(input + (17 * stride) + offset);
-                var r2 = Vector512.Load((uint*)(input + (2 * stride) + offset));
+                var r2 = Avx512F.LoadVector512((uint*)(input + (2 * stride) + offset));
                 Sse.Prefetch0(input + (2 * stride) + offset + 256);
                 Sse.Prefetch1(input + (18 * stride) + offset);
-                var r3 = Vector512.Load((uint*)(input + (3 * stride) + offset));
+                var r3 = Avx512F.LoadVector512((uint*)(input + (3 * stride) + offset));
                 Sse.Prefetch0(input + (3 * stride) + offset + 256);
                 Sse.Prefetch1(input + (19 * stride) + offset);
-                var r4 = Vector512.Load((uint*)(input + (4 * stride) + offset));
+                var r4 = Avx512F.LoadVector512((uint*)(input + (4 * stride) + offset));
                 Sse.Prefetch0(input + (4 * stride) + offset + 256);
                 Sse.Prefetch1(input + (20 * stride) + offset);
-                var r5 = Vector512.Load((uint*)(input + (5 * stride) + offset));
+                var r5 = Avx512F.LoadVector512((uint*)(input + (5 * stride) + offset));
                 Sse.Prefetch0(input + (5 * stride) + offset + 256);
                 Sse.Prefetch1(input + (21 * stride) + offset);
-                var r6 = Vector512.Load((uint*)(input + (6 * stride) + offset));
+                var r6 = Avx512F.LoadVector512((uint*)(input + (6 * stride) + offset));
                 Sse.Prefetch0(input + (6 * stride) + offset + 256);
                 Sse.Prefetch1(input + (22 * stride) + offset);
-                var r7 = Vector512.Load((uint*)(input + (7 * stride) + offset));
+                var r7 = Avx512F.LoadVector512((uint*)(input + (7 * stride) + offset));
                 Sse.Prefetch0(input + (7 * stride) + offset + 256);
                 Sse.Prefetch1(input + (23 * stride) + offset);
-                var r8 = Vector512.Load((uint*)(input + (8 * stride) + offset));
+                var r8 = Avx512F.LoadVector512((uint*)(input + (8 * stride) + offset));
                 Sse.Prefetch0(input + (8 * stride) + offset + 256);
                 Sse.Prefetch1(input + (24 * stride) + offset);
-                var r9 = Vector512.Load((uint*)(input + (9 * stride) + offset));
+                var r9 = Avx512F.LoadVector512((uint*)(input + (9 * stride) + offset));
                 Sse.Prefetch0(input + (9 * stride) + offset + 256);
                 Sse.Prefetch1(input + (25 * stride) + offset);
-                var r10 = Vector512.Load((uint*)(input + (10 * stride) + offset));
+                var r10 = Avx512F.LoadVector512((uint*)(input + (10 * stride) + offset));
                 Sse.Prefetch0(input + (10 * stride) + offset + 256);
                 Sse.Prefetch1(input + (26 * stride) + offset);
-                var r11 = Vector512.Load((uint*)(input + (11 * stride) + offset));
+                var r11 = Avx512F.LoadVector512((uint*)(input + (11 * stride) + offset));
                 Sse.Prefetch0(input + (11 * stride) + offset + 256);
                 Sse.Prefetch1(input + (27 * stride) + offset);
-                var r12 = Vector512.Load((uint*)(input + (12 * stride) + offset));
+                var r12 = Avx512F.LoadVector512((uint*)(input + (12 * stride) + offset));
                 Sse.Prefetch0(input + (12 * stride) + offset + 256);
                 Sse.Prefetch1(input + (28 * stride) + offset);
-                var r13 = Vector512.Load((uint*)(input + (13 * stride) + offset));
+                var r13 = Avx512F.LoadVector512((uint*)(input + (13 * stride) + offset));
                 Sse.Prefetch0(input + (13 * stride) + offset + 256);
                 Sse.Prefetch1(input + (29 * stride) + offset);
-                var r14 = Vector512.Load((uint*)(input + (14 * stride) + offset));
+                var r14 = Avx512F.LoadVector512((uint*)(input + (14 * stride) + offset));
                 Sse.Prefetch0(input + (14 * stride) + offset + 256);
                 Sse.Prefetch1(input + (30 * stride) + offset);
-                var r15 = Vector512.Load((uint*)(input + (15 * stride) + offset));
+                var r15 = Avx512F.LoadVector512((uint*)(input + (15 * stride) + offset));
                 Sse.Prefetch0(input + (15 * stride) + offset + 256);
                 Sse.Prefetch1(input + (31 * stride) + offset);
                 var t0 = Avx512F.UnpackLow(r0, r1);
@@ -263,14 +263,14 @@ internal static unsafe class Blake3Avx512
         }
 
         // The chaining values are transposed back through memory: eight words per input, once per call.
-        h0.Store(words + (0 * 16));
-        h1.Store(words + (1 * 16));
-        h2.Store(words + (2 * 16));
-        h3.Store(words + (3 * 16));
-        h4.Store(words + (4 * 16));
-        h5.Store(words + (5 * 16));
-        h6.Store(words + (6 * 16));
-        h7.Store(words + (7 * 16));
+        Avx512F.Store(words + (0 * 16), h0);
+        Avx512F.Store(words + (1 * 16), h1);
+        Avx512F.Store(words + (2 * 16), h2);
+        Avx512F.Store(words + (3 * 16), h3);
+        Avx512F.Store(words + (4 * 16), h4);
+        Avx512F.Store(words + (5 * 16), h5);
+        Avx512F.Store(words + (6 * 16), h6);
+        Avx512F.Store(words + (7 * 16), h7);
         for (var i = 0; i < 16; i++)
         {
             var cv = (uint*)(output + (i * 32));
@@ -322,8 +322,8 @@ internal static unsafe class Blake3Avx2
             words[i] = (uint)c;
             words[8 + i] = (uint)(c >> 32);
         }
-        var counterLow = Vector256.Load(words);
-        var counterHigh = Vector256.Load(words + 8);
+        var counterLow = Avx.LoadVector256(words);
+        var counterHigh = Avx.LoadVector256(words + 8);
         var h0 = Vector256.Create(key[0]);
         var h1 = Vector256.Create(key[1]);
         var h2 = Vector256.Create(key[2]);
@@ -343,21 +343,21 @@ internal static unsafe class Blake3Avx2
             var offset = (nint)block * 64;
             {
                 {
-                var r0 = Vector256.Load((uint*)(input + (0 * stride) + offset + 0));
+                var r0 = Avx.LoadVector256((uint*)(input + (0 * stride) + offset + 0));
                 Sse.Prefetch0(input + (0 * stride) + offset + 256);
-                var r1 = Vector256.Load((uint*)(input + (1 * stride) + offset + 0));
+                var r1 = Avx.LoadVector256((uint*)(input + (1 * stride) + offset + 0));
                 Sse.Prefetch0(input + (1 * stride) + offset + 256);
-                var r2 = Vector256.Load((uint*)(input + (2 * stride) + offset + 0));
+                var r2 = Avx.LoadVector256((uint*)(input + (2 * stride) + offset + 0));
                 Sse.Prefetch0(input + (2 * stride) + offset + 256);
-                var r3 = Vector256.Load((uint*)(input + (3 * stride) + offset + 0));
+                var r3 = Avx.LoadVector256((uint*)(input + (3 * stride) + offset + 0));
                 Sse.Prefetch0(input + (3 * stride) + offset + 256);
-                var r4 = Vector256.Load((uint*)(input + (4 * stride) + offset + 0));
+                var r4 = Avx.LoadVector256((uint*)(input + (4 * stride) + offset + 0));
                 Sse.Prefetch0(input + (4 * stride) + offset + 256);
-                var r5 = Vector256.Load((uint*)(input + (5 * stride) + offset + 0));
+                var r5 = Avx.LoadVector256((uint*)(input + (5 * stride) + offset + 0));
                 Sse.Prefetch0(input + (5 * stride) + offset + 256);
-                var r6 = Vector256.Load((uint*)(input + (6 * stride) + offset + 0));
+                var r6 = Avx.LoadVector256((uint*)(input + (6 * stride) + offset + 0));
                 Sse.Prefetch0(input + (6 * stride) + offset + 256);
-                var r7 = Vector256.Load((uint*)(input + (7 * stride) + offset + 0));
+                var r7 = Avx.LoadVector256((uint*)(input + (7 * stride) + offset + 0));
                 Sse.Prefetch0(input + (7 * stride) + offset + 256);
                 Sse.Prefetch1(input + (23 * stride) + offset);
                 var t0 = Avx2.UnpackLow(r0, r1);
@@ -386,14 +386,14 @@ internal static unsafe class Blake3Avx2
                 m[7] = Avx2.Permute2x128(u3, u7, 0x31);
                 }
                 {
-                var r0 = Vector256.Load((uint*)(input + (0 * stride) + offset + 32));
-                var r1 = Vector256.Load((uint*)(input + (1 * stride) + offset + 32));
-                var r2 = Vector256.Load((uint*)(input + (2 * stride) + offset + 32));
-                var r3 = Vector256.Load((uint*)(input + (3 * stride) + offset + 32));
-                var r4 = Vector256.Load((uint*)(input + (4 * stride) + offset + 32));
-                var r5 = Vector256.Load((uint*)(input + (5 * stride) + offset + 32));
-                var r6 = Vector256.Load((uint*)(input + (6 * stride) + offset + 32));
-                var r7 = Vector256.Load((uint*)(input + (7 * stride) + offset + 32));
+                var r0 = Avx.LoadVector256((uint*)(input + (0 * stride) + offset + 32));
+                var r1 = Avx.LoadVector256((uint*)(input + (1 * stride) + offset + 32));
+                var r2 = Avx.LoadVector256((uint*)(input + (2 * stride) + offset + 32));
+                var r3 = Avx.LoadVector256((uint*)(input + (3 * stride) + offset + 32));
+                var r4 = Avx.LoadVector256((uint*)(input + (4 * stride) + offset + 32));
+                var r5 = Avx.LoadVector256((uint*)(input + (5 * stride) + offset + 32));
+                var r6 = Avx.LoadVector256((uint*)(input + (6 * stride) + offset + 32));
+                var r7 = Avx.LoadVector256((uint*)(input + (7 * stride) + offset + 32));
                 Sse.Prefetch1(input + (23 * stride) + offset);
                 var t0 = Avx2.UnpackLow(r0, r1);
                 var t1 = Avx2.UnpackHigh(r0, r1);
@@ -518,14 +518,14 @@ internal static unsafe class Blake3Avx2
         }
 
         // The chaining values are transposed back through memory: eight words per input, once per call.
-        h0.Store(words + (0 * 8));
-        h1.Store(words + (1 * 8));
-        h2.Store(words + (2 * 8));
-        h3.Store(words + (3 * 8));
-        h4.Store(words + (4 * 8));
-        h5.Store(words + (5 * 8));
-        h6.Store(words + (6 * 8));
-        h7.Store(words + (7 * 8));
+        Avx.Store(words + (0 * 8), h0);
+        Avx.Store(words + (1 * 8), h1);
+        Avx.Store(words + (2 * 8), h2);
+        Avx.Store(words + (3 * 8), h3);
+        Avx.Store(words + (4 * 8), h4);
+        Avx.Store(words + (5 * 8), h5);
+        Avx.Store(words + (6 * 8), h6);
+        Avx.Store(words + (7 * 8), h7);
         for (var i = 0; i < 8; i++)
         {
             var cv = (uint*)(output + (i * 32));
@@ -581,8 +581,8 @@ internal static unsafe class Blake3Sse41
             words[i] = (uint)c;
             words[4 + i] = (uint)(c >> 32);
         }
-        var counterLow = Vector128.Load(words);
-        var counterHigh = Vector128.Load(words + 4);
+        var counterLow = Sse2.LoadVector128(words);
+        var counterHigh = Sse2.LoadVector128(words + 4);
         var h0 = Vector128.Create(key[0]);
         var h1 = Vector128.Create(key[1]);
         var h2 = Vector128.Create(key[2]);
@@ -602,13 +602,13 @@ internal static unsafe class Blake3Sse41
             var offset = (nint)block * 64;
             {
                 {
-                var r0 = Vector128.Load((uint*)(input + (0 * stride) + offset + 0));
+                var r0 = Sse2.LoadVector128((uint*)(input + (0 * stride) + offset + 0));
                 Sse.Prefetch0(input + (0 * stride) + offset + 256);
-                var r1 = Vector128.Load((uint*)(input + (1 * stride) + offset + 0));
+                var r1 = Sse2.LoadVector128((uint*)(input + (1 * stride) + offset + 0));
                 Sse.Prefetch0(input + (1 * stride) + offset + 256);
-                var r2 = Vector128.Load((uint*)(input + (2 * stride) + offset + 0));
+                var r2 = Sse2.LoadVector128((uint*)(input + (2 * stride) + offset + 0));
                 Sse.Prefetch0(input + (2 * stride) + offset + 256);
-                var r3 = Vector128.Load((uint*)(input + (3 * stride) + offset + 0));
+                var r3 = Sse2.LoadVector128((uint*)(input + (3 * stride) + offset + 0));
                 Sse.Prefetch0(input + (3 * stride) + offset + 256);
                 Sse.Prefetch1(input + (19 * stride) + offset);
                 var t0 = Sse2.UnpackLow(r0, r1);
@@ -621,10 +621,10 @@ internal static unsafe class Blake3Sse41
                 m[3] = Sse2.UnpackHigh(t1.AsUInt64(), t3.AsUInt64()).AsUInt32();
                 }
                 {
-                var r0 = Vector128.Load((uint*)(input + (0 * stride) + offset + 16));
-                var r1 = Vector128.Load((uint*)(input + (1 * stride) + offset + 16));
-                var r2 = Vector128.Load((uint*)(input + (2 * stride) + offset + 16));
-                var r3 = Vector128.Load((uint*)(input + (3 * stride) + offset + 16));
+                var r0 = Sse2.LoadVector128((uint*)(input + (0 * stride) + offset + 16));
+                var r1 = Sse2.LoadVector128((uint*)(input + (1 * stride) + offset + 16));
+                var r2 = Sse2.LoadVector128((uint*)(input + (2 * stride) + offset + 16));
+                var r3 = Sse2.LoadVector128((uint*)(input + (3 * stride) + offset + 16));
                 Sse.Prefetch1(input + (19 * stride) + offset);
                 var t0 = Sse2.UnpackLow(r0, r1);
                 var t1 = Sse2.UnpackHigh(r0, r1);
@@ -636,10 +636,10 @@ internal static unsafe class Blake3Sse41
                 m[7] = Sse2.UnpackHigh(t1.AsUInt64(), t3.AsUInt64()).AsUInt32();
                 }
                 {
-                var r0 = Vector128.Load((uint*)(input + (0 * stride) + offset + 32));
-                var r1 = Vector128.Load((uint*)(input + (1 * stride) + offset + 32));
-                var r2 = Vector128.Load((uint*)(input + (2 * stride) + offset + 32));
-                var r3 = Vector128.Load((uint*)(input + (3 * stride) + offset + 32));
+                var r0 = Sse2.LoadVector128((uint*)(input + (0 * stride) + offset + 32));
+                var r1 = Sse2.LoadVector128((uint*)(input + (1 * stride) + offset + 32));
+                var r2 = Sse2.LoadVector128((uint*)(input + (2 * stride) + offset + 32));
+                var r3 = Sse2.LoadVector128((uint*)(input + (3 * stride) + offset + 32));
                 Sse.Prefetch1(input + (19 * stride) + offset);
                 var t0 = Sse2.UnpackLow(r0, r1);
                 var t1 = Sse2.UnpackHigh(r0, r1);
@@ -651,10 +651,10 @@ internal static unsafe class Blake3Sse41
                 m[11] = Sse2.UnpackHigh(t1.AsUInt64(), t3.AsUInt64()).AsUInt32();
                 }
                 {
-                var r0 = Vector128.Load((uint*)(input + (0 * stride) + offset + 48));
-                var r1 = Vector128.Load((uint*)(input + (1 * stride) + offset + 48));
-                var r2 = Vector128.Load((uint*)(input + (2 * stride) + offset + 48));
-                var r3 = Vector128.Load((uint*)(input + (3 * stride) + offset + 48));
+                var r0 = Sse2.LoadVector128((uint*)(input + (0 * stride) + offset + 48));
+                var r1 = Sse2.LoadVector128((uint*)(input + (1 * stride) + offset + 48));
+                var r2 = Sse2.LoadVector128((uint*)(input + (2 * stride) + offset + 48));
+                var r3 = Sse2.LoadVector128((uint*)(input + (3 * stride) + offset + 48));
                 Sse.Prefetch1(input + (19 * stride) + offset);
                 var t0 = Sse2.UnpackLow(r0, r1);
                 var t1 = Sse2.UnpackHigh(r0, r1);
@@ -763,14 +763,14 @@ internal static unsafe class Blake3Sse41
         }
 
         // The chaining values are transposed back through memory: eight words per input, once per call.
-        h0.Store(words + (0 * 4));
-        h1.Store(words + (1 * 4));
-        h2.Store(words + (2 * 4));
-        h3.Store(words + (3 * 4));
-        h4.Store(words + (4 * 4));
-        h5.Store(words + (5 * 4));
-        h6.Store(words + (6 * 4));
-        h7.Store(words + (7 * 4));
+        Sse2.Store(words + (0 * 4), h0);
+        Sse2.Store(words + (1 * 4), h1);
+        Sse2.Store(words + (2 * 4), h2);
+        Sse2.Store(words + (3 * 4), h3);
+        Sse2.Store(words + (4 * 4), h4);
+        Sse2.Store(words + (5 * 4), h5);
+        Sse2.Store(words + (6 * 4), h6);
+        Sse2.Store(words + (7 * 4), h7);
         for (var i = 0; i < 4; i++)
         {
             var cv = (uint*)(output + (i * 32));

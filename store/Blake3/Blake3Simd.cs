@@ -36,8 +36,9 @@ internal static unsafe class Blake3Simd
     public static SimdLevel Current => Forced.Value ?? Detected;
 
     /// <summary>Every level this CPU can run, narrowest first.</summary>
-    public static IReadOnlyList<SimdLevel> Supported { get; } =
-        Enum.GetValues<SimdLevel>().Where(IsSupported).ToArray();
+    /// <remarks>Built on first use, not at type load: hashing never needs it, and a fresh process should not pay for it.</remarks>
+    public static IReadOnlyList<SimdLevel> Supported =>
+        [.. new[] { SimdLevel.Scalar, SimdLevel.Sse41, SimdLevel.Avx2, SimdLevel.Avx512 }.Where(IsSupported)];
 
     /// <summary>Whether this CPU can run <paramref name="level"/>.</summary>
     public static bool IsSupported(SimdLevel level) => level switch

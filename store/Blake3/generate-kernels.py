@@ -73,7 +73,7 @@ def rot128(x, n):
 def transpose512():
     L = []
     for i in range(16):
-        L.append(f"var r{i} = Vector512.Load((uint*)(input + ({i} * stride) + offset));")
+        L.append(f"var r{i} = Avx512F.LoadVector512((uint*)(input + ({i} * stride) + offset));")
         L.append(f"Sse.Prefetch0(input + ({i} * stride) + offset + 256);")
         L.append(f"Sse.Prefetch1(input + ({i + 16} * stride) + offset);")
     for p in range(8):
@@ -102,7 +102,7 @@ def transpose256():
     for h in range(2):
         L.append("{")
         for i in range(8):
-            L.append(f"var r{i} = Vector256.Load((uint*)(input + ({i} * stride) + offset + {32*h}));")
+            L.append(f"var r{i} = Avx.LoadVector256((uint*)(input + ({i} * stride) + offset + {32*h}));")
             if h == 0:
                 L.append(f"Sse.Prefetch0(input + ({i} * stride) + offset + 256);")
         L.append(f"Sse.Prefetch1(input + ({i + 16} * stride) + offset);")
@@ -127,7 +127,7 @@ def transpose128():
     for q in range(4):
         L.append("{")
         for i in range(4):
-            L.append(f"var r{i} = Vector128.Load((uint*)(input + ({i} * stride) + offset + {16*q}));")
+            L.append(f"var r{i} = Sse2.LoadVector128((uint*)(input + ({i} * stride) + offset + {16*q}));")
             if q == 0:
                 L.append(f"Sse.Prefetch0(input + ({i} * stride) + offset + 256);")
         L.append(f"Sse.Prefetch1(input + ({i + 16} * stride) + offset);")
@@ -175,8 +175,13 @@ def kernel(name, summary, isa, vec, degree, rot, transpose, rot_consts, helpers)
     inner.append(f"    words[{degree} + i] = (uint)(c >> 32);")
     inner.append("}")
     short = vec.split("<")[0]
-    inner.append(f"var counterLow = {short}.Load(words);")
-    inner.append(f"var counterHigh = {short}.Load(words + {degree});")
+    # Loads and stores use the ISA's own methods, not Vector*.Load/Store: ReadyToRun compiles no method that calls
+    # the cross-platform helpers (their vector arguments have no stable ABI), so the kernel would be JIT-compiled
+    # in every process, or call the helper instead of inlining it.
+    load = {"Vector512": "Avx512F.LoadVector512", "Vector256": "Avx.LoadVector256", "Vector128": "Sse2.LoadVector128"}[short]
+    store = {"Vector512": "Avx512F.Store", "Vector256": "Avx.Store", "Vector128": "Sse2.Store"}[short]
+    inner.append(f"var counterLow = {load}(words);")
+    inner.append(f"var counterHigh = {load}(words + {degree});")
     for j in range(8):
         inner.append(f"var h{j} = {short}.Create(key[{j}]);")
     inner.append("var blockFlags = flags | flagsStart;")
@@ -212,7 +217,7 @@ def kernel(name, summary, isa, vec, degree, rot, transpose, rot_consts, helpers)
     inner.append("")
     inner.append("// The chaining values are transposed back through memory: eight words per input, once per call.")
     for j in range(8):
-        inner.append(f"h{j}.Store(words + ({j} * {degree}));")
+        inner.append(f"{store}(words + ({j} * {degree}), h{j});")
     inner.append(f"for (var i = 0; i < {degree}; i++)")
     inner.append("{")
     inner.append("    var cv = (uint*)(output + (i * 32));")

@@ -55,6 +55,31 @@ public sealed class B3sumComparisonTests
         Assert.Equal(expected, FileHasher.Hash(memory, 1).ToHex());
     }
 
+    // Files of at least two whole 16 MiB windows plus a byte are hashed a window per thread: these sizes put the
+    // last byte just before, on and after a window edge, and the start of the stream off any chunk boundary.
+    [Theory]
+    [InlineData(32 << 20, 0)]
+    [InlineData((32 << 20) + 1, 0)]
+    [InlineData(48 << 20, 0)]
+    [InlineData((48 << 20) + 1, 0)]
+    [InlineData((48 << 20) + 1, 1000)]
+    [InlineData((64 << 20) - 1, 5)]
+    public void A_file_of_several_windows_hashes_alike_on_any_thread_count(int length, int position)
+    {
+        using var dir = new TempDir();
+        var path = dir.Combine("windows.bin");
+        var input = HashingPaths.RandomBytes(length, length % 1000);
+        File.WriteAllBytes(path, input);
+
+        var expected = Blake3.Hash(input.AsSpan(position));
+        foreach (var threads in new[] { 1, 2, 3, 8 })
+        {
+            using var stream = File.OpenRead(path);
+            stream.Position = position;
+            Assert.Equal(expected, FileHasher.Hash(stream, threads));
+        }
+    }
+
     [Fact]
     public void A_file_stream_is_hashed_from_its_current_position()
     {
