@@ -1,4 +1,5 @@
 using System.IO.MemoryMappedFiles;
+using System.Numerics;
 using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 
@@ -72,13 +73,9 @@ public static partial class FileHasher
         var end = file.Length;
         using var map = MemoryMappedFile.CreateFromFile(file.SafeFileHandle, mapName: null, capacity: 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true);
 
-        // Whole windows that leave at least one byte after them are complete subtrees that are never the root, so
-        // each can be hashed on its own thread from start to end; what is left goes through the hasher as usual.
-        var windows = (end - offset - 1) / WindowSize;
-        if (hasher.Threads > 1 && windows > 1 && hasher.IsEmpty)
+        if (hasher.Threads > 1 && hasher.IsEmpty)
         {
-            HashWindows(hasher, map, offset, windows);
-            offset += windows * WindowSize;
+            offset = HashSubtrees(hasher, map, offset, end);
         }
 
         for (; offset < end; offset += WindowSize)
@@ -91,27 +88,49 @@ public static partial class FileHasher
         file.Position = end;
     }
 
-    /// <summary>Hashes <paramref name="count"/> windows from <paramref name="offset"/> on up to the hasher's thread count,
-    /// each thread mapping, faulting in and hashing whole windows of its own, then appends their chaining values in order.</summary>
-    /// <remarks>Threads share nothing but a window counter, so they never wait on each other until the end; at most one
-    /// window per thread is mapped at a time, which keeps resident memory near threads × WindowSize.</remarks>
-    private static unsafe void HashWindows(Blake3Hasher hasher, MemoryMappedFile map, long offset, long count)
+    /// <summary>Hashes the bytes from <paramref name="offset"/> to <paramref name="end"/> but the last chunk as complete
+    /// subtrees, on up to the hasher's thread count, and appends their chaining values in order.</summary>
+    /// <returns>Where the rest starts: at most one chunk, for the hasher to finish as the root.</returns>
+    /// <remarks>The subtrees are whole windows, then the ever smaller runs of chunks the hasher itself would cut the last
+    /// window into, so no subtree is the root. Each thread maps, faults in and hashes whole subtrees of its own, largest
+    /// first; the threads share nothing but a counter, so none waits for another until the end, and at most one window
+    /// per thread is mapped at a time, which keeps resident memory near threads × WindowSize.</remarks>
+    private static unsafe long HashSubtrees(Blake3Hasher hasher, MemoryMappedFile map, long offset, long end)
     {
-        const long chunksPerWindow = WindowSize / Blake3.ChunkLen;
+        var start = offset;
+        var subtrees = new List<(long Offset, long Chunks)>();
+        for (; end - offset > WindowSize; offset += WindowSize)
+        {
+            subtrees.Add((offset, WindowSize / Blake3.ChunkLen));
+        }
+
+        while (end - offset > Blake3.ChunkLen)
+        {
+            var chunks = 1L << BitOperations.Log2((ulong)((end - offset - 1) / Blake3.ChunkLen));
+            subtrees.Add((offset, chunks));
+            offset += chunks * Blake3.ChunkLen;
+        }
+
+        if (subtrees.Count == 0)
+        {
+            return offset;
+        }
+
         var level = Blake3Simd.Current;
-        var cvs = new uint[count * 8];
-        var next = -1L;
+        var cvs = new uint[subtrees.Count * 8];
+        var next = -1;
         ExceptionDispatchInfo? failure = null;
 
         void Work()
         {
             try
             {
-                long k;
-                while ((k = Interlocked.Increment(ref next)) < count && failure is null)
+                int k;
+                while ((k = Interlocked.Increment(ref next)) < subtrees.Count && failure is null)
                 {
-                    using var window = new Window(map, offset + (k * WindowSize), (int)WindowSize);
-                    hasher.HashSubtree(window.Pointer, chunksPerWindow, (ulong)(k * chunksPerWindow), level, cvs.AsSpan((int)(k * 8), 8));
+                    var (at, chunks) = subtrees[k];
+                    using var window = new Window(map, at, (int)(chunks * Blake3.ChunkLen));
+                    hasher.HashSubtree(window.Pointer, chunks, (ulong)(at - start) / Blake3.ChunkLen, level, cvs.AsSpan(k * 8, 8));
                 }
             }
             catch (Exception e)
@@ -121,7 +140,7 @@ public static partial class FileHasher
         }
 
         // Plain threads, not the pool: they start at once in a fresh process, and only these few ever run.
-        var helpers = new Thread[Math.Min(hasher.Threads, count) - 1];
+        var helpers = new Thread[Math.Min(hasher.Threads, subtrees.Count) - 1];
         for (var i = 0; i < helpers.Length; i++)
         {
             helpers[i] = new Thread(Work) { IsBackground = true, Name = "gen-hash" };
@@ -135,10 +154,12 @@ public static partial class FileHasher
         }
 
         failure?.Throw();
-        for (var k = 0; k < count; k++)
+        for (var k = 0; k < subtrees.Count; k++)
         {
-            hasher.AppendSubtree(cvs.AsSpan(k * 8, 8), chunksPerWindow);
+            hasher.AppendSubtree(cvs.AsSpan(k * 8, 8), subtrees[k].Chunks);
         }
+
+        return offset;
     }
 
     /// <summary>One mapped, faulted-in window of a file, unmapped on dispose.</summary>
