@@ -96,7 +96,7 @@ void Compile(string label)
     var s = result.Statistics;
     if (!result.Succeeded) throw new InvalidOperationException(result.RenderDiagnostics());
     var used = Process.GetCurrentProcess().TotalProcessorTime - cpu;
-    Console.WriteLine($"{label,-30} {clock.Elapsed.TotalMilliseconds,7:0} ms (cpu {used.TotalMilliseconds,6:0} ms)  {s.Steps} steps, hashed {s.FilesHashed} files ({s.BytesHashed / 1e6:0.0} MB), {s.CacheHits} from cache  [evaluate {s.Evaluating.TotalMilliseconds:0}, order {s.Ordering.TotalMilliseconds:0}, hash {s.Hashing.TotalMilliseconds:0}, finish {s.Finishing.TotalMilliseconds:0} ms]");
+    Console.WriteLine($"{label,-30} {clock.Elapsed.TotalMilliseconds,7:0} ms (cpu {used.TotalMilliseconds,6:0} ms)  {s.Steps} steps, hashed {s.FilesHashed} files ({s.BytesHashed / 1e6:0.0} MB), {s.CacheHits} from cache ({s.ObjectsChecked} checked)  [evaluate {s.Evaluating.TotalMilliseconds:0}, order {s.Ordering.TotalMilliseconds:0}, hash {s.Hashing.TotalMilliseconds:0}, finish {s.Finishing.TotalMilliseconds:0} ms]");
 }
 
 Compile(changes > 0 ? "cold (in-process)" : "this process");

@@ -12,19 +12,40 @@ namespace GenStore.Config;
 /// where one small file per blob would cost one open per file on every compile.</para>
 /// <para>Crash safety: records are appended only after the objects they name have been made durable (one store sync),
 /// and the append is fsynced. A torn or corrupt record fails its check and is ignored, and a file whose length is not
-/// a multiple of the record size is rewritten without its torn tail. A record is trusted only while the store still
-/// holds an object of the recorded length (gc may delete objects); otherwise the file is hashed again.</para>
+/// a multiple of the record size is rewritten without its torn tail.</para>
+/// <para>A record is trusted only while the store still holds its object (gc deletes objects). Checking that with one
+/// <c>stat</c> per record was most of a one-file-change compile, so a second file, <c>git-blob-b3.checked</c>, remembers
+/// for each of the 256 fan-out folders of the store the change time (ctime) and inode it had when every record naming an
+/// object in it was last seen present, and how many records of the cache file that covers. Removing (or adding) a file
+/// changes its folder's ctime, which no user can set, so a folder whose ctime and inode are unchanged still holds every
+/// covered record's object; only the records in changed folders and the records appended since are checked one by one.
+/// A ctime is remembered only once it is old enough (50 ms; 2 s where times have whole seconds) that a removal right after
+/// the check could not have been given the same time. Damage inside an object file that keeps its folder untouched is
+/// not seen here, as it was not by a size check either: every store read verifies the digest.</para>
 /// </remarks>
 internal sealed class BlobCache
 {
     private const int RecordSize = 80;
     private const string FileName = "git-blob-b3";
+    private const string CheckedFileName = "git-blob-b3.checked";
+    private const int Fanouts = 256;
 
+    // "gen-bc1\n", records covered (8), check of the last covered record (8), per fan-out folder ctime (8) and inode (8), check (8).
+    private const int CheckedSize = 8 + 8 + 8 + (Fanouts * 16) + 8;
+    private static readonly byte[] CheckedMagic = "gen-bc1\n"u8.ToArray();
+
+    private readonly Store.Store _store;
     private readonly string _path;
-    private readonly Dictionary<ObjectId, (ObjectId Id, long Length)> _entries = [];
+    private readonly List<Entry> _records = [];
+    private readonly Dictionary<ObjectId, int> _latest = [];
+    private readonly HashSet<ObjectId> _missing = [];
+    private FolderClaims? _claims;
+    private FolderClaims? _observed;
+    private int _loadedRecords;
 
-    private BlobCache(string path)
+    private BlobCache(Store.Store store, string path)
     {
+        _store = store;
         _path = path;
     }
 
@@ -32,12 +53,17 @@ internal sealed class BlobCache
     public string Path => _path;
 
     /// <summary>How many keys the cache knows.</summary>
-    public int Count => _entries.Count;
+    public int Count => _latest.Count;
+
+    /// <summary>How many objects the last <see cref="Confirm"/> had to <c>stat</c> one by one.</summary>
+    public int ObjectsChecked { get; private set; }
+
+    private string CheckedPath => System.IO.Path.Combine(System.IO.Path.GetDirectoryName(_path)!, CheckedFileName);
 
     /// <summary>Loads the cache of <paramref name="store"/> (empty when there is none yet).</summary>
     public static BlobCache Open(Store.Store store)
     {
-        var cache = new BlobCache(System.IO.Path.Combine(store.Folder, "cache", FileName));
+        var cache = new BlobCache(store, System.IO.Path.Combine(store.Folder, "cache", FileName));
         byte[] bytes;
         try
         {
@@ -52,6 +78,8 @@ internal sealed class BlobCache
         var damaged = bytes.Length % RecordSize != 0;
         Span<byte> check = stackalloc byte[8];
         var hasher = new Blake3Hasher();
+        cache._records.Capacity = records;
+        cache._latest.EnsureCapacity(records);
         for (var i = 0; i < records; i++)
         {
             var record = bytes.AsSpan(i * RecordSize, RecordSize);
@@ -62,23 +90,29 @@ internal sealed class BlobCache
                 continue;
             }
 
-            cache._entries[new ObjectId(record[..32])] = (new ObjectId(record[32..64]), BinaryPrimitives.ReadInt64LittleEndian(record[64..72]));
+            cache.Add(new ObjectId(record[..32]), new ObjectId(record[32..64]), BinaryPrimitives.ReadInt64LittleEndian(record[64..72]), record[32], BinaryPrimitives.ReadUInt64LittleEndian(record[72..]));
         }
 
         if (damaged)
         {
+            // The rewritten file numbers its records differently, so what the folder claims covered is void.
             cache.Rewrite();
         }
+        else
+        {
+            cache._claims = FolderClaims.Load(cache.CheckedPath, cache._records);
+        }
 
+        cache._loadedRecords = cache._records.Count;
         return cache;
     }
 
     /// <summary>The object id and length recorded for <paramref name="contentKey"/>, if any.</summary>
     public bool TryGet(string contentKey, out ObjectId id, out long length)
     {
-        if (_entries.TryGetValue(KeyOf(contentKey), out var entry))
+        if (_latest.TryGetValue(KeyOf(contentKey), out var index))
         {
-            (id, length) = entry;
+            (id, length) = (_records[index].Id, _records[index].Length);
             return true;
         }
 
@@ -87,12 +121,123 @@ internal sealed class BlobCache
         return false;
     }
 
-    /// <summary>Appends records durably. Call only once the objects they name are durable in the store.</summary>
-    public void Append(IReadOnlyList<(string ContentKey, ObjectId Id, long Length)> items)
+    /// <summary>For each of <paramref name="wanted"/> (ids and lengths from <see cref="TryGet"/>): whether the store still holds it.</summary>
+    /// <remarks>Objects in fan-out folders unchanged since they were last checked are vouched for by the folder; the records
+    /// of changed folders are each checked with a <c>stat</c> (in parallel), all of them, so the folder can be vouched for again.</remarks>
+    public bool[] Confirm(IReadOnlyList<(ObjectId Id, long Length)> wanted, int threads)
+    {
+        var now = (DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100;
+        var observed = new FolderClaims(_records.Count);
+        var exists = new bool[Fanouts];
+        var trusted = new bool[Fanouts];
+        for (var i = 0; i < Fanouts; i++)
+        {
+            if (Posix.TryLstat(System.IO.Path.Join(_store.ObjectsFolder, i.ToString("x2", System.Globalization.CultureInfo.InvariantCulture)), out var status) && status.IsDirectory)
+            {
+                exists[i] = true;
+                observed.Ctime[i] = status.CtimeNs;
+                observed.Inode[i] = status.Inode;
+                trusted[i] = _claims is { } c && c.Inode[i] == status.Inode && c.Ctime[i] == status.CtimeNs;
+            }
+        }
+
+        // Records appended after the claims were written are not covered by them.
+        for (var r = _claims?.Covered ?? 0; r < _records.Count; r++)
+        {
+            trusted[_records[r].Fanout] = false;
+        }
+
+        // Every record of a changed folder is checked, used now or not, so that the folder can be vouched for afterwards.
+        var lengths = new Dictionary<ObjectId, long>();
+        foreach (var record in _records)
+        {
+            if (!trusted[record.Fanout] && exists[record.Fanout])
+            {
+                lengths.TryAdd(record.Id, record.Length);
+            }
+        }
+
+        var ids = lengths.Keys.ToArray();
+        var present = new bool[ids.Length];
+        Parallel.For(0, ids.Length, new ParallelOptions { MaxDegreeOfParallelism = threads }, i =>
+        {
+            try
+            {
+                present[i] = _store.SizeOf(ids[i]) == lengths[ids[i]];
+            }
+            catch (MissingObjectException)
+            {
+                present[i] = false;
+            }
+        });
+        ObjectsChecked = ids.Length;
+
+        var gone = new bool[Fanouts];
+        for (var i = 0; i < ids.Length; i++)
+        {
+            if (!present[i])
+            {
+                _missing.Add(ids[i]);
+            }
+        }
+
+        foreach (var record in _records)
+        {
+            if (!exists[record.Fanout] || _missing.Contains(record.Id) || record.Length != lengths.GetValueOrDefault(record.Id, record.Length))
+            {
+                gone[record.Fanout] = true;
+                _missing.Add(record.Id);
+            }
+        }
+
+        for (var i = 0; i < Fanouts; i++)
+        {
+            if (!exists[i] || gone[i] || !SettledBefore(observed.Ctime[i], now))
+            {
+                observed.Inode[i] = 0;
+                observed.Ctime[i] = 0;
+            }
+        }
+
+        _observed = observed;
+        var result = new bool[wanted.Count];
+        for (var i = 0; i < wanted.Count; i++)
+        {
+            var (id, length) = wanted[i];
+            result[i] = !_missing.Contains(id) && (lengths.TryGetValue(id, out var checkedLength) ? checkedLength == length : exists[FanoutOf(id)]);
+        }
+
+        return result;
+    }
+
+    /// <summary>Records new entries durably, then what <see cref="Confirm"/> found. Call only once the objects they name are durable in the store.</summary>
+    public void Record(IReadOnlyList<(string ContentKey, ObjectId Id, long Length)> items)
+    {
+        if (_missing.Count > 0)
+        {
+            // gc removed objects the cache names: write the file again without them, so that their folders can be vouched for.
+            foreach (var (key, id, length) in items)
+            {
+                _missing.Remove(id);
+                Add(KeyOf(key), id, length, FanoutOf(id), 0);
+            }
+
+            Rewrite();
+            _missing.Clear();
+            SaveClaims(_records.Count);
+            return;
+        }
+
+        var covered = Append(items) ? _loadedRecords + items.Count : _loadedRecords;
+        SaveClaims(covered);
+    }
+
+    /// <summary>Appends records durably; true when the file then holds exactly what this cache loaded plus them (no other writer appended).</summary>
+    private bool Append(IReadOnlyList<(string ContentKey, ObjectId Id, long Length)> items)
     {
         if (items.Count == 0)
         {
-            return;
+            return File.Exists(_path) ? new FileInfo(_path).Length == (long)_loadedRecords * RecordSize : _loadedRecords == 0;
         }
 
         var buffer = new byte[items.Count * RecordSize];
@@ -100,8 +245,9 @@ internal sealed class BlobCache
         {
             var (key, id, length) = items[i];
             var keyId = KeyOf(key);
-            WriteRecord(buffer.AsSpan(i * RecordSize, RecordSize), keyId, id, length);
-            _entries[keyId] = (id, length);
+            var record = buffer.AsSpan(i * RecordSize, RecordSize);
+            WriteRecord(record, keyId, id, length);
+            Add(keyId, id, length, record[32], BinaryPrimitives.ReadUInt64LittleEndian(record[72..]));
         }
 
         var folder = System.IO.Path.GetDirectoryName(_path)!;
@@ -109,6 +255,7 @@ internal sealed class BlobCache
         Directory.CreateDirectory(folder, Store.Store.FolderMode);
 
         // One write with O_APPEND: concurrent compilers append whole records and never interleave inside one.
+        long end;
         using (var stream = new FileStream(_path, new FileStreamOptions
         {
             Mode = FileMode.Append,
@@ -119,24 +266,94 @@ internal sealed class BlobCache
         {
             stream.Write(buffer);
             stream.Flush(flushToDisk: true);
+            end = stream.Position;
         }
 
         if (created)
         {
             SyncFolder(System.IO.Path.GetDirectoryName(folder)!);
         }
+
+        return end == ((long)_loadedRecords + items.Count) * RecordSize;
+    }
+
+    private void Add(ObjectId key, ObjectId id, long length, byte fanout, ulong check)
+    {
+        _latest[key] = _records.Count;
+        _records.Add(new Entry(id, length, fanout, check, key));
+    }
+
+    private void SaveClaims(int covered)
+    {
+        if (_observed is not { } observed || _records.Count == 0)
+        {
+            return;
+        }
+
+        observed.Covered = Math.Min(covered, _records.Count);
+        observed.LastCheck = observed.Covered == 0 ? 0 : _records[observed.Covered - 1].Check;
+        if (_claims is { } old && old.SameAs(observed))
+        {
+            return;
+        }
+
+        // Not synced: a lost or torn claims file only means checking every record once more.
+        try
+        {
+            DurableFile.Write(CheckedPath, observed.ToBytes(), UnixFileMode.UserRead | UnixFileMode.UserWrite, sync: false);
+            _claims = observed;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Only speed is lost.
+        }
     }
 
     private void Rewrite()
     {
-        var buffer = new byte[_entries.Count * RecordSize];
-        var i = 0;
-        foreach (var (key, (id, length)) in _entries.OrderBy(e => e.Key))
+        // First void the claims: they count records of the file being replaced.
+        try
         {
-            WriteRecord(buffer.AsSpan(i++ * RecordSize, RecordSize), key, id, length);
+            File.Delete(CheckedPath);
+        }
+        catch (DirectoryNotFoundException)
+        {
         }
 
+        _claims = null;
+        var kept = new List<Entry>(_latest.Count);
+        foreach (var (key, index) in _latest.Where(e => !_missing.Contains(_records[e.Value].Id)).OrderBy(e => e.Key))
+        {
+            kept.Add(_records[index] with { Key = key });
+        }
+
+        var buffer = new byte[kept.Count * RecordSize];
+        _records.Clear();
+        _latest.Clear();
+        for (var i = 0; i < kept.Count; i++)
+        {
+            var record = buffer.AsSpan(i * RecordSize, RecordSize);
+            WriteRecord(record, kept[i].Key, kept[i].Id, kept[i].Length);
+            Add(kept[i].Key, kept[i].Id, kept[i].Length, kept[i].Fanout, BinaryPrimitives.ReadUInt64LittleEndian(record[72..]));
+        }
+
+        _loadedRecords = _records.Count;
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(_path)!, Store.Store.FolderMode);
         DurableFile.Write(_path, buffer, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+    }
+
+    private static bool SettledBefore(long ctimeNs, long nowNs)
+    {
+        // A file system with whole-second times could give a removal right after our stat the same ctime for up to a second.
+        var margin = ctimeNs % 1_000_000_000 == 0 ? 2_000_000_000L : 50_000_000L;
+        return ctimeNs < nowNs - margin;
+    }
+
+    private static byte FanoutOf(ObjectId id)
+    {
+        Span<byte> bytes = stackalloc byte[ObjectId.Size];
+        id.CopyTo(bytes);
+        return bytes[0];
     }
 
     private static void WriteRecord(Span<byte> record, ObjectId key, ObjectId id, long length)
@@ -188,5 +405,84 @@ internal sealed class BlobCache
         {
             // A folder that cannot be synced still holds the file; losing the cache only costs time.
         }
+    }
+
+    /// <summary>One cache record as loaded: the object, its length, its fan-out folder (first id byte), the record's check and its key.</summary>
+    private readonly record struct Entry(ObjectId Id, long Length, byte Fanout, ulong Check, ObjectId Key);
+
+    /// <summary>What <c>git-blob-b3.checked</c> holds: how many records it covers (and the last one's check), and each fan-out folder's ctime and inode (0: not vouched for).</summary>
+    private sealed class FolderClaims(int covered)
+    {
+        public int Covered { get; set; } = covered;
+
+        public ulong LastCheck { get; set; }
+
+        public long[] Ctime { get; } = new long[Fanouts];
+
+        public ulong[] Inode { get; } = new ulong[Fanouts];
+
+        public static FolderClaims? Load(string path, List<Entry> records)
+        {
+            byte[] bytes;
+            try
+            {
+                bytes = File.ReadAllBytes(path);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return null;
+            }
+
+            Span<byte> check = stackalloc byte[8];
+            if (bytes.Length != CheckedSize || !bytes.AsSpan(0, 8).SequenceEqual(CheckedMagic))
+            {
+                return null;
+            }
+
+            Check(new Blake3Hasher(), bytes.AsSpan(0, CheckedSize - 8), check);
+            if (!check.SequenceEqual(bytes.AsSpan(CheckedSize - 8)))
+            {
+                return null;
+            }
+
+            var covered = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(8));
+            var claims = new FolderClaims((int)Math.Clamp(covered, 0, int.MaxValue))
+            {
+                LastCheck = BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(16)),
+            };
+
+            // The claims hold only for the file they were written beside: the record they end at must be the same one.
+            if (covered > records.Count || (covered > 0 && records[(int)covered - 1].Check != claims.LastCheck))
+            {
+                return null;
+            }
+
+            for (var i = 0; i < Fanouts; i++)
+            {
+                claims.Ctime[i] = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(24 + (i * 16)));
+                claims.Inode[i] = BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(32 + (i * 16)));
+            }
+
+            return claims;
+        }
+
+        public byte[] ToBytes()
+        {
+            var bytes = new byte[CheckedSize];
+            CheckedMagic.CopyTo(bytes, 0);
+            BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(8), Covered);
+            BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(16), LastCheck);
+            for (var i = 0; i < Fanouts; i++)
+            {
+                BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(24 + (i * 16)), Ctime[i]);
+                BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(32 + (i * 16)), Inode[i]);
+            }
+
+            Check(new Blake3Hasher(), bytes.AsSpan(0, CheckedSize - 8), bytes.AsSpan(CheckedSize - 8));
+            return bytes;
+        }
+
+        public bool SameAs(FolderClaims other) =>
+            Covered == other.Covered && LastCheck == other.LastCheck && Ctime.AsSpan().SequenceEqual(other.Ctime) && Inode.AsSpan().SequenceEqual(other.Inode);
     }
 }

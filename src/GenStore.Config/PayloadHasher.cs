@@ -34,6 +34,9 @@ internal sealed class PayloadHasher
 
     public int CacheHits => _cacheHits;
 
+    /// <summary>Cached objects whose presence had to be checked one by one (the rest were vouched for by unchanged store folders).</summary>
+    public int ObjectsChecked { get; private set; }
+
     /// <summary>True when payloads were written with their own fsync, so the store needs no sync for them.</summary>
     public bool Durable { get; private set; } = true;
 
@@ -54,20 +57,9 @@ internal sealed class PayloadHasher
             }
         }
 
-        // gc may have removed an object since it was cached: trust an entry only while its object is there at its
-        // length. One stat per hit is most of a warm compile, so they run in parallel.
-        var stillThere = new bool[hits.Count];
-        Parallel.For(0, hits.Count, new ParallelOptions { MaxDegreeOfParallelism = _threads }, i =>
-        {
-            try
-            {
-                stillThere[i] = _store!.SizeOf(hits[i].Id) == hits[i].Length;
-            }
-            catch (MissingObjectException)
-            {
-                stillThere[i] = false;
-            }
-        });
+        // gc may have removed an object since it was cached: trust an entry only while its object is there.
+        var stillThere = _cache is null ? [] : _cache.Confirm(hits.Select(h => (h.Id, h.Length)).ToList(), _threads);
+        ObjectsChecked = _cache?.ObjectsChecked ?? 0;
         for (var i = 0; i < hits.Count; i++)
         {
             if (stillThere[i])
@@ -109,12 +101,7 @@ internal sealed class PayloadHasher
     /// <summary>Records what was learnt in the cache; call once the payloads are durable (see <see cref="Durable"/>).</summary>
     public void RecordCache()
     {
-        if (_cache is null || _learned.IsEmpty)
-        {
-            return;
-        }
-
-        _cache.Append(_learned.OrderBy(l => l.Key, StringComparer.Ordinal).ToList());
+        _cache?.Record(_learned.OrderBy(l => l.Key, StringComparer.Ordinal).ToList());
     }
 
     private static void SetPayload(Decl decl, ObjectId id) => decl.Step = ((CopyStep)decl.Step) with { Payload = id };

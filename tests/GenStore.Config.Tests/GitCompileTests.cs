@@ -185,6 +185,96 @@ public sealed class GitCompileTests
     }
 
     [Fact]
+    public void Store_folders_unchanged_since_their_last_check_vouch_for_their_objects_without_a_stat_each()
+    {
+        using var repo = new TestRepo();
+        repo.Write("main.gen", "tree \"/srv/www\" { source = \"www\" }\n");
+        for (var i = 0; i < 40; i++)
+        {
+            repo.Write($"www/f{i:D2}.txt", $"file {i}\n");
+        }
+
+        repo.Commit("first");
+        using var state = new TempDir();
+        var store = Store.Store.Open(state.Combine("store"));
+        var cold = CompileAt(repo, "HEAD", store);
+        Assert.Equal(40, cold.Statistics.FilesHashed);
+
+        // Folders changed within the last 50 ms are not vouched for yet (a removal could still get the same ctime).
+        Thread.Sleep(150);
+        var checkedAll = CompileAt(repo, "HEAD", store);
+        Assert.Equal(40, checkedAll.Statistics.CacheHits);
+        Assert.Equal(40, checkedAll.Statistics.ObjectsChecked);
+
+        Thread.Sleep(150);
+        var vouched = CompileAt(repo, "HEAD", store);
+        Assert.Equal(40, vouched.Statistics.CacheHits);
+        Assert.Equal(0, vouched.Statistics.ObjectsChecked);
+        Assert.Equal(cold.Text, vouched.Text);
+        Assert.True(File.Exists(Path.Combine(store.Folder, "cache", "git-blob-b3.checked")));
+    }
+
+    [Fact]
+    public void An_object_removed_from_a_vouched_for_folder_is_noticed_and_hashed_again()
+    {
+        using var repo = new TestRepo();
+        repo.Write("main.gen", "tree \"/srv/www\" { source = \"www\" }\n");
+        for (var i = 0; i < 20; i++)
+        {
+            repo.Write($"www/f{i:D2}.txt", $"file {i}\n");
+        }
+
+        repo.Commit("first");
+        using var state = new TempDir();
+        var store = Store.Store.Open(state.Combine("store"));
+        var cold = CompileAt(repo, "HEAD", store);
+        Thread.Sleep(150);
+        CompileAt(repo, "HEAD", store);
+        Thread.Sleep(150);
+        Assert.Equal(0, CompileAt(repo, "HEAD", store).Statistics.ObjectsChecked);
+
+        // Removed right after the folder was vouched for: its ctime changes, so its records are checked again.
+        var victim = cold.Journal!.Steps.OfType<CopyStep>().First().Payload;
+        Assert.True(store.Delete(victim));
+        var after = CompileAt(repo, "HEAD", store);
+
+        Assert.Equal(1, after.Statistics.FilesHashed);
+        Assert.True(after.Statistics.ObjectsChecked > 0);
+        Assert.True(store.Contains(victim));
+        Assert.Equal(cold.Text, after.Text);
+
+        // The cache was compacted without the lost record and nothing else is hashed again.
+        Thread.Sleep(150);
+        Assert.Equal(0, CompileAt(repo, "HEAD", store).Statistics.FilesHashed);
+    }
+
+    [Fact]
+    public void Folder_claims_written_for_another_cache_file_are_ignored()
+    {
+        using var repo = new TestRepo();
+        repo.Write("main.gen", "file \"/etc/a\" { source = \"a\" }\nfile \"/etc/b\" { source = \"b\" }\n").Write("a", "aaa").Write("b", "bbb").Commit();
+        using var state = new TempDir();
+        var store = Store.Store.Open(state.Combine("store"));
+        var first = CompileAt(repo, "HEAD", store);
+        Thread.Sleep(150);
+        CompileAt(repo, "HEAD", store);
+        var claims = Path.Combine(store.Folder, "cache", "git-blob-b3.checked");
+        Assert.True(File.Exists(claims));
+
+        // Replace the cache file by one that names the same objects in another order: the claims cover other records now.
+        var cacheFile = Path.Combine(store.Folder, "cache", "git-blob-b3");
+        var bytes = File.ReadAllBytes(cacheFile);
+        File.WriteAllBytes(cacheFile, [.. bytes.AsSpan(80, 80), .. bytes.AsSpan(0, 80)]);
+        var a = first.Journal!.Steps.OfType<CopyStep>().First(s => s.Path == "/etc/a").Payload;
+        Assert.True(store.Delete(a));
+        var second = CompileAt(repo, "HEAD", store);
+
+        Assert.Equal(2, second.Statistics.ObjectsChecked);
+        Assert.Equal(1, second.Statistics.FilesHashed);
+        Assert.Equal(first.Text, second.Text);
+    }
+
+    [Fact]
     public void A_torn_or_corrupt_cache_file_is_repaired_and_never_trusted()
     {
         using var repo = new TestRepo();
