@@ -62,7 +62,7 @@ public sealed partial class Engine : IDisposable
 {
     private const int ProgressEvery = 256;
     private const int PlanTextActions = 100;
-    private const int PreflightLookups = 256;
+    private const int PreflightLookups = 5000;
     private static readonly Regex GenerationRef = new(@"^gen-(\d+)$", RegexOptions.CultureInvariant);
 
     private readonly EngineOptions _options;
@@ -91,6 +91,7 @@ public sealed partial class Engine : IDisposable
     /// <summary>Opens (creating when missing) the state folder, its store and its database.</summary>
     public static Engine Open(EngineOptions options)
     {
+        PhaseTrace.Mark("start");
         Directory.CreateDirectory(options.StateFolder, GenStore.Store.Store.FolderMode);
         if (!Directory.Exists(options.Root))
         {
@@ -99,11 +100,17 @@ public sealed partial class Engine : IDisposable
 
         var store = GenStore.Store.Store.Open(Path.Combine(options.StateFolder, "store"));
         var db = StateDb.Open(Path.Combine(options.StateFolder, StateDb.FileName));
+        PhaseTrace.Mark("open store + database");
         return new Engine(options, store, db);
     }
 
     /// <inheritdoc/>
-    public void Dispose() => Db.Dispose();
+    public void Dispose()
+    {
+        PhaseTrace.Mark("until dispose");
+        Db.Dispose();
+        PhaseTrace.Mark("close database");
+    }
 
     /// <summary>Switches the machine to <paramref name="target"/> (a revision or <c>gen-N</c>).</summary>
     /// <param name="target">What to switch to.</param>
@@ -112,22 +119,29 @@ public sealed partial class Engine : IDisposable
     /// <param name="branch">The branch to record when <paramref name="target"/> is a commit hash taken from that branch.</param>
     public SwitchOutcome Switch(string target, bool force = false, string? track = null, string? branch = null)
     {
+        PhaseTrace.Mark("cli");
         using var held = Lock();
         RecoverUnlocked(rollback: false);
+        PhaseTrace.Mark("lock + recover check");
         if (AlreadyAt(target) is { } here)
         {
+            PhaseTrace.Mark("already-there check");
             return new SwitchOutcome(here, here, Plan.Empty, DiffStats.None, AlreadyThere: true, [], []);
         }
 
+        PhaseTrace.Mark("already-there check");
         var resolved = Resolve(target);
+        PhaseTrace.Mark("resolve (compile)");
         return SwitchUnlocked(resolved with { Track = track ?? resolved.Track, Branch = branch ?? resolved.Branch }, force);
     }
 
     /// <summary>Switches to the generation <paramref name="back"/> places before the current one; needs neither git nor the network.</summary>
     public SwitchOutcome Rollback(int back = 1, bool force = false)
     {
+        PhaseTrace.Mark("cli");
         using var held = Lock();
         RecoverUnlocked(rollback: false);
+        PhaseTrace.Mark("lock + recover check");
         var current = Db.Current ?? throw new InputException("there is no current generation to roll back from; run 'gen switch <rev>' first");
         var older = Db.List().Where(g => g.Number < current.Number && g.Result == GenerationResult.Ok).OrderByDescending(g => g.Number).ToList();
         if (back < 1 || back > older.Count)
@@ -135,7 +149,9 @@ public sealed partial class Engine : IDisposable
             throw new InputException($"cannot roll back {back} generation{(back == 1 ? string.Empty : "s")}: only {older.Count} older successful generation{(older.Count == 1 ? " is" : "s are")} recorded; see 'gen list'");
         }
 
-        return SwitchUnlocked(ResolveGeneration(older[back - 1]), force);
+        var resolved = ResolveGeneration(older[back - 1]);
+        PhaseTrace.Mark("resolve (load target)");
+        return SwitchUnlocked(resolved, force);
     }
 
     /// <summary>What <see cref="Switch"/> to <paramref name="target"/> would do; touches nothing on disk.</summary>
@@ -165,12 +181,16 @@ public sealed partial class Engine : IDisposable
             return new SwitchOutcome(current, current, Plan.Empty, DiffStats.None, AlreadyThere: true, [], []);
         }
 
-        CheckJournal(target.Journal);
         var oldJournal = JournalOf(current);
+        PhaseTrace.Mark("load current journal");
         var plan = JournalDiff.Plan(oldJournal, target.Journal);
+        PhaseTrace.Mark("diff");
+        CheckJournal(target.Journal, plan);
+        PhaseTrace.Mark("check target journal");
 
         // Preflight: nothing has been touched yet, so stopping here leaves the machine exactly as it was.
         var drifts = Preflight(plan);
+        PhaseTrace.Mark("preflight");
         if (drifts.Count > 0)
         {
             if (!force)
@@ -186,11 +206,12 @@ public sealed partial class Engine : IDisposable
         Store.Sync();
         var intent = Db.BeginIntent(new IntentStart(current?.Number, target.JournalId, target.Commit, target.Branch, target.Track, _options.HostId,
             PlanText(plan), target.Existing));
+        PhaseTrace.Mark("store sync + begin intent");
         var warnings = new List<string>();
         var clock = Stopwatch.StartNew();
         try
         {
-            Execute(plan, start: 0, warnings, verifyBeforeRemove: false);
+            Execute(plan, start: 0, warnings, verifyBeforeRemove: false, trustPreflight: true);
         }
         catch (Exception e) when (e is GenException or IOException or UnauthorizedAccessException)
         {
@@ -201,11 +222,13 @@ public sealed partial class Engine : IDisposable
         }
 
         var generation = Commit(plan, target.Journal, $"{Describe(current)} -> {target.Commit ?? target.JournalId.ToString()} ({Stats(plan)}) in {clock.Elapsed.TotalSeconds:F2}s", clock.Elapsed);
+        PhaseTrace.Mark("commit");
         var triggers = RunTriggers(plan, target.Journal, warnings);
+        PhaseTrace.Mark("triggers");
         return new SwitchOutcome(current, generation, plan, Stats(plan), AlreadyThere: false, warnings, triggers);
     }
 
-    private void Execute(Plan plan, int start, List<string> warnings, bool verifyBeforeRemove)
+    private void Execute(Plan plan, int start, List<string> warnings, bool verifyBeforeRemove, bool trustPreflight = false)
     {
         var backups = new BackupBook(Db);
         // A repair has no intent: it rewrites paths of the current generation, so there is nothing to resume.
@@ -238,18 +261,22 @@ public sealed partial class Engine : IDisposable
                 warnings.Add(warning);
                 _options.Report($"warning: {warning}");
             });
-        new Applier(_fs, Store, Accounts(), hooks) { VerifyBeforeRemove = verifyBeforeRemove }.Apply(plan, start);
+        PhaseTrace.Mark("apply setup");
+        new Applier(_fs, Store, Accounts(), hooks) { VerifyBeforeRemove = verifyBeforeRemove, TrustPreflight = trustPreflight }.Apply(plan, start);
         progress?.Flush();
+        PhaseTrace.Mark("apply");
 
         // One syncfs per filesystem instead of an fsync per file (DESIGN §8 step 2); it must come before the commit.
         _fs.SyncAll();
         Store.Sync();
+        PhaseTrace.Mark("syncfs");
     }
 
     private Generation Commit(Plan plan, Journal.Journal target, string message, TimeSpan? duration)
     {
         var stats = Stats(plan);
         var cache = PathCacheDelta(plan, target);
+        PhaseTrace.Mark("path cache delta (lstat)");
 
         // The one atomic switch point: the new generation becomes current, the intent is cleared and the event
         // and switch facts are logged, all in one transaction (one fsync).
@@ -352,9 +379,11 @@ public sealed partial class Engine : IDisposable
             return [];
         }
 
-        // A small change looks up the few paths it touches; reading the whole cache of a 20,000-file generation costs more.
+        // A change looks up the paths it touches (one prepared statement); only a plan touching a large share of a
+        // big generation reads the whole cache, which is then cheaper than thousands of lookups.
+        var paths = olds.Where(s => s.Identity.Kind == IdentityKind.Path).Select(s => s.Identity.Name);
         var cache = olds.Count <= PreflightLookups
-            ? olds.Where(s => s.Identity.Kind == IdentityKind.Path).Select(s => Db.CachedPath(s.Identity.Name)).OfType<PathCacheEntry>().DistinctBy(e => e.Path).ToDictionary(e => e.Path, StringComparer.Ordinal)
+            ? Db.CachedPaths(paths)
             : Db.PathCache().ToDictionary(e => e.Path, StringComparer.Ordinal);
         return new DiskCheck(_fs, Accounts(), cache, full: false).CheckAll(olds);
     }
@@ -385,9 +414,12 @@ public sealed partial class Engine : IDisposable
         _options.Report($"gen: backed up {drifts.Count} drifted path(s) before overwriting them; see 'gen backups'");
     }
 
-    private void CheckJournal(Journal.Journal journal)
+    private void CheckJournal(Journal.Journal journal, Plan plan)
     {
-        var problems = JournalChecker.Check(journal, new CheckOptions { Root = _fs.Root, PayloadExists = Store.Contains });
+        // Only the payloads this switch writes are read from the store; the others are already on disk (and a journal
+        // just compiled had all of them stored by the compile). Looking up 20,000 objects for a 1-file change is waste.
+        var written = plan.Actions.Select(a => a.New).OfType<CopyStep>().Select(c => c.Payload).ToHashSet();
+        var problems = JournalChecker.Check(journal, new CheckOptions { Root = _fs.Root, PayloadExists = id => !written.Contains(id) || Store.Contains(id) });
         if (problems.Count > 0)
         {
             var first = problems[0];
@@ -528,7 +560,17 @@ public sealed partial class Engine : IDisposable
 
     private PathCacheUpdate PathCacheDelta(Plan plan, Journal.Journal target)
     {
-        var wanted = target.Steps.Where(s => s.Identity.Kind == IdentityKind.Path).ToDictionary(s => s.Identity.Name, StringComparer.Ordinal);
+        // The target step of each path the plan touches is the New of its Do or Change action (an Undo alone removes
+        // it); looking them up in the plan instead of indexing the whole target keeps this proportional to the plan.
+        var wanted = new Dictionary<string, Step>(StringComparer.Ordinal);
+        foreach (var action in plan.Actions)
+        {
+            if (action.New is { Identity.Kind: IdentityKind.Path } step)
+            {
+                wanted[step.Identity.Name] = step;
+            }
+        }
+
         var upserts = new List<PathCacheEntry>();
         var removals = new List<string>();
         foreach (var path in plan.ChangedPaths())

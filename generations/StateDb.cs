@@ -310,6 +310,33 @@ public sealed class StateDb : IDisposable
         QueryList("SELECT path, kind, object, link_target, mode, uid, gid, size, mtime_ns, inode FROM path_cache WHERE path = $p",
             ReadPathCacheEntry, ("$p", path)) is [var e] ? e : null;
 
+    /// <summary>The cached facts of those of <paramref name="paths"/> that are managed, by path; one prepared statement for all of them.</summary>
+    /// <remarks>A switch's preflight looks up only the paths its plan touches: work proportional to the plan, not to the generation.</remarks>
+    public Dictionary<string, PathCacheEntry> CachedPaths(IEnumerable<string> paths)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        var found = new Dictionary<string, PathCacheEntry>(StringComparer.Ordinal);
+        using var cmd = Command(_connection, null, "SELECT path, kind, object, link_target, mode, uid, gid, size, mtime_ns, inode FROM path_cache WHERE path = $p");
+        var p = cmd.Parameters.Add("$p", SqliteType.Text);
+        cmd.Prepare();
+        foreach (var path in paths)
+        {
+            if (found.ContainsKey(path))
+            {
+                continue;
+            }
+
+            p.Value = path;
+            using var reader = cmd.ExecuteReader();
+            if (reader.Read())
+            {
+                found.Add(path, ReadPathCacheEntry(reader));
+            }
+        }
+
+        return found;
+    }
+
     /// <summary>Changes the path cache outside a switch (e.g. <c>gen verify</c> refreshing stat facts after a rehash), in one transaction.</summary>
     public void UpdatePathCache(PathCacheUpdate update)
     {

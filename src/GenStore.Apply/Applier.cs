@@ -32,6 +32,12 @@ public sealed class Applier
     /// <remarks>Used to undo a switch that was cut off: actions after the crash never ran, so what stands there may be the original.</remarks>
     public bool VerifyBeforeRemove { get; init; }
 
+    /// <summary>When true, a Change rewrites a file without first reading it to see whether it already holds the new content.</summary>
+    /// <remarks>For a switch run from the start right after its preflight, which proved every changed path still holds the
+    /// old generation's content: hashing a same-size file only to find it differs costs a full read per file. Rewriting
+    /// is idempotent (temp file, rename), so this is about speed only; resumed runs leave it false and skip files already done.</remarks>
+    public bool TrustPreflight { get; init; }
+
     /// <summary>Applies the actions of <paramref name="plan"/> from index <paramref name="start"/> on (earlier ones are done).</summary>
     public void Apply(Plan plan, int start = 0)
     {
@@ -258,7 +264,9 @@ public sealed class Applier
     {
         var host = _fs.HostPath(copy.Path);
         var exists = Posix.TryLstat(host, out var status);
-        if (exists && status.IsFile && Matches(copy, host, status))
+
+        // A Do always looks: a re-run must not mistake the file it wrote for a pre-existing one and back it up.
+        if (exists && status.IsFile && (takeOver || !TrustPreflight) && Matches(copy, host, status))
         {
             return;
         }

@@ -431,6 +431,18 @@ public sealed class StateDbTests : IDisposable
     }
 
     [Fact]
+    public void Cached_paths_returns_the_managed_ones_of_the_paths_asked_for_once_each()
+    {
+        using var db = Open();
+        Switch(db, 1, Entry("/a", 1), Entry("/b", 2), Entry("/c", 3));
+        var found = db.CachedPaths(["/c", "/x", "/a", "/c"]);
+        Assert.Equal(2, found.Count);
+        Assert.Equal(Entry("/a", 1), found["/a"]);
+        Assert.Equal(Entry("/c", 3), found["/c"]);
+        Assert.Empty(db.CachedPaths([]));
+    }
+
+    [Fact]
     public void Events_are_listed_oldest_first_limited_to_the_most_recent()
     {
         using var db = Open();
