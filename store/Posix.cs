@@ -69,6 +69,16 @@ public static partial class Posix
     private static readonly int ODirectory = RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm ? 0x4000 : 0x10000;
     private static readonly int ONoFollow = RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm ? 0x8000 : 0x20000;
 
+    // O_TMPFILE is __O_TMPFILE (the same on both) together with O_DIRECTORY.
+    private static readonly int OTmpFile = 0x400000 | ODirectory;
+
+    private static bool _linkByFd = true;
+
+    private const int AtSymlinkFollow = 0x400;
+    private const int EPerm = 1;
+    private const int EIsDir = 21;
+    private const int EInval = 22;
+    private const int EOpNotSupp = 95;
     private const int ENoEnt = 2;
     private const int EExist = 17;
     private const int ENotDir = 20;
@@ -253,6 +263,63 @@ public static partial class Posix
     public static SafeFileHandle CreateExclusive(string path) =>
         Open(path, OWrOnly | OCreat | OExcl | ONoFollow | OCloExec, 0x180 /* 0600 */, "create");
 
+    /// <summary>Creates an unnamed file for writing in <paramref name="folder"/> (<c>O_TMPFILE</c>, mode 0600 less the umask); null when the file system cannot.</summary>
+    /// <remarks>The file has no name until <see cref="TryLink"/> gives it one, so a crash never leaves it behind, complete or not.</remarks>
+    public static SafeFileHandle? TryCreateUnnamed(string folder)
+    {
+        int fd;
+        do
+        {
+            fd = open(folder, OTmpFile | OWrOnly | OCloExec, 0x180 /* 0600 */);
+        }
+        while (fd < 0 && Marshal.GetLastPInvokeError() == EIntr);
+
+        if (fd >= 0)
+        {
+            return new SafeFileHandle(fd, ownsHandle: true);
+        }
+
+        var errno = Marshal.GetLastPInvokeError();
+
+        // Kernels or file systems without O_TMPFILE answer EOPNOTSUPP, or EISDIR/EINVAL when they do not know the flag.
+        return errno is EOpNotSupp or EIsDir or EInval ? null : throw Error("open unnamed file in", folder, errno);
+    }
+
+    /// <summary>Gives the unnamed file <paramref name="handle"/> (from <see cref="TryCreateUnnamed"/>) the name <paramref name="path"/>; false when something already has that name, which is left alone.</summary>
+    public static bool TryLink(SafeFileHandle handle, string path)
+    {
+        // linkat(fd, "", AT_EMPTY_PATH) needs CAP_DAC_READ_SEARCH (without it: ENOENT or EPERM); the /proc/self/fd form
+        // works for any caller where /proc is mounted. Whichever worked is kept for the next call.
+        int errno;
+        if (Volatile.Read(ref _linkByFd))
+        {
+            if (linkat(handle, string.Empty, AtFdCwd, path, AtEmptyPath) == 0)
+            {
+                return true;
+            }
+
+            errno = Marshal.GetLastPInvokeError();
+            if (errno is not (EPerm or ENoEnt))
+            {
+                return errno == EExist ? false : throw Error("link", path, errno);
+            }
+        }
+
+        if (linkat(AtFdCwd, "/proc/self/fd/" + handle.DangerousGetHandle().ToString(System.Globalization.CultureInfo.InvariantCulture), AtFdCwd, path, AtSymlinkFollow) == 0)
+        {
+            Volatile.Write(ref _linkByFd, false);
+            return true;
+        }
+
+        errno = Marshal.GetLastPInvokeError();
+        if (errno != ENoEnt)
+        {
+            Volatile.Write(ref _linkByFd, false);
+        }
+
+        return errno == EExist ? false : throw Error("link", path, errno);
+    }
+
     /// <summary>Opens a directory read-only (for fsync, syncfs or as an anchor), refusing a symlink.</summary>
     public static SafeFileHandle OpenDirectory(string path) => Open(path, ORdOnly | ODirectory | ONoFollow | OCloExec, 0, "open directory");
 
@@ -399,4 +466,10 @@ public static partial class Posix
 
     [LibraryImport(Libc, SetLastError = true)]
     private static partial int flock(SafeFileHandle fd, int operation);
+
+    [LibraryImport(Libc, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int linkat(SafeFileHandle olddirfd, string oldpath, int newdirfd, string newpath, int flags);
+
+    [LibraryImport(Libc, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int linkat(int olddirfd, string oldpath, int newdirfd, string newpath, int flags);
 }

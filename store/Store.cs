@@ -10,9 +10,12 @@ namespace GenStore.Store;
 /// object named by the other 62 hex digits; <c>tmp/</c> holds writes in progress. Folders are 0700 and object
 /// files 0444, both set explicitly rather than through the umask (DESIGN §14).</para>
 /// <para>Concurrency: any number of threads and processes may add, read and delete at once. An object appears
-/// under its name only by <c>rename(2)</c> of a complete temp file, so a reader never sees half an object, and
-/// two writers of the same content both end with exactly one object (the later rename replaces the earlier file
-/// with identical bytes). Temp names hold the process and thread id, so writers never share one.</para>
+/// under its name only complete: <see cref="AddBytes"/> writes an unnamed file (<c>O_TMPFILE</c>) in the object's
+/// fan-out folder and gives it the name with <c>linkat(2)</c> (a second writer of the same content finds the name
+/// taken and keeps the first); the other adds, and file systems without <c>O_TMPFILE</c>, <c>rename(2)</c> a
+/// complete temp file from <c>tmp/</c> (the later rename replaces the earlier file with identical bytes). Either way
+/// two writers of the same content end with exactly one object. Temp names hold the process and thread id, so
+/// writers never share one.</para>
 /// <para>Durability: by default an add is durable when it returns (fsync of the file, rename, fsync of its
 /// folder). With <c>durable: false</c> the fsyncs are skipped and <see cref="Sync"/> must be called once after
 /// the batch and before anything records a reference to the new objects (DESIGN §8: one batch sync, not one
@@ -34,6 +37,9 @@ public sealed class Store
 
     // Which fan-out folders are known to exist, so a hot add path costs no mkdir call.
     private readonly bool[] _fanoutExists = new bool[256];
+
+    // Set once the file system has refused O_TMPFILE; adds then go through a named temp file.
+    private bool _noUnnamedFiles;
 
     private Store(string folder)
     {
@@ -134,7 +140,7 @@ public sealed class Store
     public ObjectId AddBytes(ReadOnlySpan<byte> content, bool durable = true)
     {
         var id = Hash(content);
-        if (HasIntactLooking(id, content.Length, durable))
+        if (HasIntactLooking(id, content.Length, durable) || TryAddUnnamed(id, content, durable))
         {
             return id;
         }
@@ -177,6 +183,14 @@ public sealed class Store
 
     /// <summary>True when an object file for <paramref name="id"/> is present (its content is not checked here).</summary>
     public bool Contains(ObjectId id) => Posix.TryLstat(PathOf(id), out var status) && status.IsFile;
+
+    /// <summary>True when an object file for <paramref name="id"/> is present, with its size (its content is not checked here).</summary>
+    public bool TryGetSize(ObjectId id, out long size)
+    {
+        var present = Posix.TryLstat(PathOf(id), out var status) && status.IsFile;
+        size = present ? status.Size : 0;
+        return present;
+    }
 
     /// <summary>The size in bytes of the object <paramref name="id"/>.</summary>
     /// <exception cref="MissingObjectException">The object is not in the store.</exception>
@@ -441,6 +455,80 @@ public sealed class Store
             DurableFile.TryDelete(temp);
             throw;
         }
+    }
+
+    // The fast way to add: an unnamed file (O_TMPFILE) in the object's own fan-out folder, written, set read-only, then
+    // linked in under its name. The name appears only with the whole content behind it (after an fsync when durable),
+    // as with a rename, but there is no temp name to create and remove, no rename across folders (which serialises on
+    // a per-file-system lock), and nothing left behind if the process dies. False when the file system has no
+    // O_TMPFILE, or when a file of the wrong size holds the name (left short by a crash before a batch sync): a link
+    // cannot replace it, the rename path can.
+    private bool TryAddUnnamed(ObjectId id, ReadOnlySpan<byte> content, bool durable)
+    {
+        if (Volatile.Read(ref _noUnnamedFiles))
+        {
+            return false;
+        }
+
+        var fanout = EnsureFanout(id, durable);
+        var path = PathOf(id);
+        SafeFileHandle? handle;
+        try
+        {
+            handle = Posix.TryCreateUnnamed(fanout);
+        }
+        catch (IOException e) when (e.HResult == 2)
+        {
+            // The fan-out folder vanished after we cached it (someone cleaned the store by hand): the rename path makes it again.
+            _fanoutExists[FanoutIndex(id)] = false;
+            return false;
+        }
+
+        if (handle is null)
+        {
+            Volatile.Write(ref _noUnnamedFiles, true);
+            return false;
+        }
+
+        using (handle)
+        {
+            RandomAccess.Write(handle, content, 0);
+            Posix.Fchmod(handle, ObjectMode, path);
+            if (durable)
+            {
+                Posix.Fsync(handle, path);
+            }
+
+            bool linked;
+            try
+            {
+                linked = Posix.TryLink(handle, path);
+            }
+            catch (IOException)
+            {
+                // No usable link here (no /proc in a chroot, say), or the fan-out folder vanished: the rename path copes with both.
+                if (Directory.Exists(fanout))
+                {
+                    Volatile.Write(ref _noUnnamedFiles, true);
+                }
+
+                _fanoutExists[FanoutIndex(id)] = false;
+                return false;
+            }
+
+            if (!linked)
+            {
+                // Another writer published it first: that one is complete, unless a crash left it short.
+                return HasIntactLooking(id, content.Length, durable);
+            }
+        }
+
+        if (durable)
+        {
+            Posix.FsyncDirectory(fanout);
+        }
+
+        return true;
     }
 
     // Moves a finished temp file to its object name. If another writer got there first, the rename replaces

@@ -189,6 +189,47 @@ public sealed class PosixTests : IDisposable
     }
 
     [Fact]
+    public void An_unnamed_file_appears_only_when_linked_and_never_replaces_what_has_the_name()
+    {
+        var folder = _dir.Combine("unnamed");
+        Directory.CreateDirectory(folder);
+        var taken = Path.Combine(folder, "taken");
+        File.WriteAllText(taken, "first");
+
+        using (var handle = Posix.TryCreateUnnamed(folder))
+        {
+            Assert.NotNull(handle);
+            RandomAccess.Write(handle, "second"u8, 0);
+
+            // Written but nameless: the folder shows nothing new.
+            Assert.Equal([taken], Directory.GetFileSystemEntries(folder));
+            Assert.False(Posix.TryLink(handle, taken));
+            Assert.Equal("first", File.ReadAllText(taken));
+
+            Assert.True(Posix.TryLink(handle, Path.Combine(folder, "new")));
+        }
+
+        Assert.Equal("second", File.ReadAllText(Path.Combine(folder, "new")));
+        Assert.Equal(2, Directory.GetFileSystemEntries(folder).Length);
+    }
+
+    [Fact]
+    public void An_unnamed_file_that_is_never_linked_leaves_nothing_behind()
+    {
+        var folder = _dir.Combine("unlinked");
+        Directory.CreateDirectory(folder);
+
+        using (var handle = Posix.TryCreateUnnamed(folder))
+        {
+            Assert.NotNull(handle);
+            RandomAccess.Write(handle, new byte[100_000], 0);
+        }
+
+        Assert.Empty(Directory.GetFileSystemEntries(folder));
+        Assert.Throws<IOException>(() => Posix.TryCreateUnnamed(_dir.Combine("no-such-folder")));
+    }
+
+    [Fact]
     public void Unlink_removes_a_symlink_not_its_target_and_is_false_when_nothing_is_there()
     {
         var target = _dir.Combine("target");
