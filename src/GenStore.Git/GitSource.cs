@@ -1,5 +1,4 @@
 using GenStore.Config;
-using LibGit2Sharp;
 
 namespace GenStore.Git;
 
@@ -10,14 +9,22 @@ public sealed record GitCommit(string Sha, string Summary)
     public string ShortSha => Sha[..12];
 }
 
-/// <summary>A local git repository (bare or with a work tree), read through LibGit2Sharp: revisions, trees and blobs at a commit.</summary>
+/// <summary>A local git repository (bare or with a work tree), read through libgit2: revisions, trees and blobs at a commit.</summary>
+/// <remarks>
+/// Opening and resolving go straight to Debian's libgit2 (<see cref="NativeGit"/>), like listing trees and reading
+/// blobs: LibGit2Sharp's start-up (its native bootstrap, the repository object and its lazy members, the lookup) cost
+/// 35-60 ms of every <c>gen compile</c> and <c>gen switch</c> process, for three libgit2 calls.
+/// </remarks>
 public sealed class GitSource : IDisposable
 {
-    private readonly Repository _repository;
+    // libgit2 error codes (include/git2/errors.h) and object types (include/git2/types.h).
+    private const int NotFound = -3;
+    private const int ObjectCommit = 1;
 
     private readonly string _gitFolder;
+    private IntPtr _repository;
 
-    private GitSource(string path, string gitFolder, Repository repository)
+    private GitSource(string path, string gitFolder, IntPtr repository)
     {
         Path = path;
         _gitFolder = gitFolder;
@@ -31,44 +38,28 @@ public sealed class GitSource : IDisposable
     /// <exception cref="InputException">No git repository is there.</exception>
     public static GitSource Open(string path)
     {
-        NativeBinding.Register();
+        NativeGit.Init();
         NativeGit.BoundPackMapping();
-        DisableHashVerification();
+        NativeGit.DisableHashVerification();
         var full = System.IO.Path.GetFullPath(path);
         if (!Directory.Exists(full))
         {
             throw new InputException("no such folder; pass --repo with the path of a git repository", full);
         }
 
-        var discovered = Repository.Discover(full);
-        if (discovered is null)
+        // Like `git`: the folder itself or the nearest parent that is (or holds) a repository.
+        var code = NativeGit.RepositoryOpenExt(out var repository, full, 0, null);
+        if (code == NotFound)
         {
             throw new InputException("not a git repository; pass --repo with the path of a git repository", full);
         }
 
-        try
+        if (code < 0)
         {
-            return new GitSource(full, discovered, new Repository(discovered));
+            throw new InputException($"cannot open the git repository: {NativeGit.LastError()}", full);
         }
-        catch (LibGit2SharpException e)
-        {
-            throw new InputException($"cannot open the git repository: {e.Message}", full, inner: e);
-        }
-    }
 
-    private static int _verificationOff;
-
-    /// <summary>
-    /// libgit2 re-computes the SHA-1 of every object it reads; the git CLI does not, and zlib's own checksum already
-    /// catches damaged objects. For a 270 MB tree that check was a third of a cold compile, so it is turned off
-    /// (process-wide; only this assembly uses libgit2). Payloads are hashed with BLAKE3 as they are stored anyway.
-    /// </summary>
-    private static void DisableHashVerification()
-    {
-        if (Interlocked.Exchange(ref _verificationOff, 1) == 0)
-        {
-            GlobalSettings.SetStrictHashVerification(false);
-        }
+        return new GitSource(full, NativeGit.RepositoryPath(repository), repository);
     }
 
     /// <summary>Resolves a revision (branch, tag, short or full hash, <c>HEAD~2</c>, …) to the commit it names.</summary>
@@ -76,30 +67,38 @@ public sealed class GitSource : IDisposable
     public GitCommit Resolve(string revision)
     {
         ArgumentNullException.ThrowIfNull(revision);
-        GitObject? found;
+        ObjectDisposedException.ThrowIf(_repository == IntPtr.Zero, this);
+
+        // Unknown names, ambiguous short hashes and malformed expressions all fail here.
+        if (revision.Length == 0 || NativeGit.RevparseSingle(out var found, _repository, revision) < 0)
+        {
+            throw NoCommit(revision, "names no commit");
+        }
+
         try
         {
-            found = revision.Length == 0 ? null : _repository.Lookup(revision);
-        }
-        catch (LibGit2SharpException)
-        {
-            // Ambiguous short hashes and malformed revision syntax end up here.
-            found = null;
-        }
+            var type = NativeGit.ObjectType(found);
 
-        var commit = found switch
-        {
-            Commit c => c,
-            TagAnnotation t => t.Target.Peel<Commit>(),
-            _ => null,
-        };
-        if (commit is null)
-        {
-            var what = found is null ? "names no commit" : $"names a {found.GetType().Name.ToLowerInvariant()}, not a commit";
-            throw new InputException($"revision '{revision}' {what} in {Path}; give a branch, tag, commit hash or an expression like HEAD~2 (run 'gen fetch' if it is new)");
-        }
+            // An annotated tag is peeled to the commit it tags; a tree or a blob is not a commit.
+            if (type is not (ObjectCommit or 4) || NativeGit.ObjectPeel(out var commit, found, ObjectCommit) < 0)
+            {
+                var what = type switch { 2 => "tree", 3 => "blob", 4 => "tag of something else", _ => "object" };
+                throw NoCommit(revision, $"names a {what}, not a commit");
+            }
 
-        return new GitCommit(commit.Sha, commit.MessageShort);
+            try
+            {
+                return new GitCommit(NativeGit.CommitSha(commit), NativeGit.CommitSummary(commit));
+            }
+            finally
+            {
+                NativeGit.ObjectFree(commit);
+            }
+        }
+        finally
+        {
+            NativeGit.ObjectFree(found);
+        }
     }
 
     /// <summary>The file tree at a commit, for the compiler to read.</summary>
@@ -110,5 +109,15 @@ public sealed class GitSource : IDisposable
     }
 
     /// <inheritdoc/>
-    public void Dispose() => _repository.Dispose();
+    public void Dispose()
+    {
+        if (_repository != IntPtr.Zero)
+        {
+            NativeGit.RepositoryFree(_repository);
+            _repository = IntPtr.Zero;
+        }
+    }
+
+    private InputException NoCommit(string revision, string what) =>
+        new($"revision '{revision}' {what} in {Path}; give a branch, tag, commit hash or an expression like HEAD~2 (run 'gen fetch' if it is new)");
 }

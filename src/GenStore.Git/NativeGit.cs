@@ -3,12 +3,12 @@ using System.Text;
 
 namespace GenStore.Git;
 
-/// <summary>The few libgit2 calls the hot path of a compile makes directly: listing trees and reading blobs.</summary>
+/// <summary>The libgit2 calls a compile makes: opening a repository, resolving a revision, listing trees and reading blobs.</summary>
 /// <remarks>
 /// LibGit2Sharp reads a blob twice (once for its size through a generic object lookup, once for the content, and
 /// libgit2 does not cache blobs) and wraps every tree entry in several objects; for a 20,000-file tree that was
-/// most of a compile. These calls go to the same Debian libgit2 that LibGit2Sharp is bound to
-/// (<see cref="NativeBinding"/>), so there is one library, initialised by LibGit2Sharp, with two callers.
+/// most of a compile, and its start-up was 35-60 ms of every new process. These calls go to the same Debian
+/// libgit2 that LibGit2Sharp is bound to (<see cref="NativeBinding"/>), so there is one library.
 /// </remarks>
 internal static partial class NativeGit
 {
@@ -55,6 +55,77 @@ internal static partial class NativeGit
             _ = SetOption(SetMWindowMappedLimit, 128 << 20);
         }
     }
+
+    private const int EnableStrictHashVerification = 22;
+
+    private static int _verificationOff;
+
+    /// <summary>
+    /// libgit2 re-computes the SHA-1 of every object it reads; the git CLI does not, and zlib's own checksum already
+    /// catches damaged objects. For a 270 MB tree that check was a third of a cold compile, so it is turned off
+    /// (process-wide; only this assembly uses libgit2). Payloads are hashed with BLAKE3 as they are stored anyway.
+    /// </summary>
+    internal static void DisableHashVerification()
+    {
+        if (Interlocked.Exchange(ref _verificationOff, 1) == 0)
+        {
+            _ = SetOption(EnableStrictHashVerification, 0);
+        }
+    }
+
+    /// <summary>The message of libgit2's last error on this thread, or a generic one.</summary>
+    internal static unsafe string LastError()
+    {
+        var error = ErrorLast();
+        return error == null || error->Message == null ? "unknown libgit2 error" : Utf8(error->Message);
+    }
+
+    /// <summary>The repository's git folder (<c>.git/</c> of a work tree, or the bare repository itself).</summary>
+    internal static unsafe string RepositoryPath(IntPtr repository) => Utf8(RepositoryPathRaw(repository));
+
+    /// <summary>The full hash of a commit object.</summary>
+    internal static unsafe string CommitSha(IntPtr commit) => Oid.ToHex(CommitId(commit));
+
+    /// <summary>The first paragraph of a commit message on one line (<c>git_commit_summary</c>), empty for none.</summary>
+    internal static unsafe string CommitSummary(IntPtr commit)
+    {
+        var summary = CommitSummaryRaw(commit);
+        return summary == null ? string.Empty : Utf8(summary);
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal unsafe struct Error
+    {
+        public byte* Message;
+        public int Klass;
+    }
+
+    [LibraryImport(Library, EntryPoint = "git_error_last")]
+    private static unsafe partial Error* ErrorLast();
+
+    [LibraryImport(Library, EntryPoint = "git_repository_open_ext", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int RepositoryOpenExt(out IntPtr repository, string path, uint flags, string? ceilingDirs);
+
+    [LibraryImport(Library, EntryPoint = "git_repository_path")]
+    private static unsafe partial byte* RepositoryPathRaw(IntPtr repository);
+
+    [LibraryImport(Library, EntryPoint = "git_revparse_single", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int RevparseSingle(out IntPtr obj, IntPtr repository, string spec);
+
+    [LibraryImport(Library, EntryPoint = "git_object_type")]
+    internal static partial int ObjectType(IntPtr obj);
+
+    [LibraryImport(Library, EntryPoint = "git_object_peel")]
+    internal static partial int ObjectPeel(out IntPtr peeled, IntPtr obj, int targetType);
+
+    [LibraryImport(Library, EntryPoint = "git_object_free")]
+    internal static partial void ObjectFree(IntPtr obj);
+
+    [LibraryImport(Library, EntryPoint = "git_commit_id")]
+    private static unsafe partial Oid* CommitId(IntPtr commit);
+
+    [LibraryImport(Library, EntryPoint = "git_commit_summary")]
+    private static unsafe partial byte* CommitSummaryRaw(IntPtr commit);
 
     // Variadic in C; on x86-64 and arm64 Linux an int and a size_t go in the same registers either way.
     [LibraryImport(Library, EntryPoint = "git_libgit2_opts")]
@@ -135,7 +206,7 @@ internal sealed class NativeRepository : IDisposable
 
     public NativeRepository(string gitFolder)
     {
-        // Reference-counted in libgit2; LibGit2Sharp has initialised it already, this keeps the count balanced for us.
+        // Reference-counted in libgit2 and never shut down: the library stays initialised for the life of the process.
         NativeGit.Init();
         NativeGit.Check(NativeGit.RepositoryOpen(out _handle, gitFolder), $"open {gitFolder}");
     }
