@@ -10,9 +10,10 @@ namespace GenStore.Config;
 /// the object id (32), the object's length (8, little-endian) and a check (the first 8 bytes of BLAKE3 over the
 /// preceding 72). Loading reads the whole file at once, which for tens of thousands of files costs a few milliseconds,
 /// where one small file per blob would cost one open per file on every compile.</para>
-/// <para>Crash safety: records are appended only after the objects they name have been made durable (one store sync),
-/// and the append is fsynced. A torn or corrupt record fails its check and is ignored, and a file whose length is not
-/// a multiple of the record size is rewritten without its torn tail.</para>
+/// <para>Crash safety: records are appended only after the objects they name have been made durable (one store sync).
+/// The append itself is not fsynced: losing it to a crash only means hashing those files again, and a torn or
+/// corrupt record fails its check and is ignored, and a file whose length is not a multiple of the record size is
+/// rewritten without its torn tail. (An fsync here was one of the few disk waits of a one-file-change compile.)</para>
 /// <para>A record is trusted only while the store still holds its object (gc deletes objects). Checking that with one
 /// <c>stat</c> per record was most of a one-file-change compile, so a second file, <c>git-blob-b3.checked</c>, remembers
 /// for each of the 256 fan-out folders of the store the change time (ctime) and inode it had when every record naming an
@@ -38,8 +39,15 @@ internal sealed class BlobCache
     private readonly Store.Store _store;
     private readonly string _path;
     private readonly List<Entry> _records = [];
-    private readonly Dictionary<ObjectId, int> _latest = [];
-    private readonly HashSet<ObjectId> _missing = [];
+
+    // Key -> index of its latest record, open addressing (slot = index + 1, 0 = empty). A framework Dictionary over
+    // ObjectId is a generic instantiation no ReadyToRun image holds, so every new process JIT-compiled it first.
+    private int[] _slots = new int[64];
+    private int _keys;
+
+    // Per record: its object was found missing (or of another length) by Confirm.
+    private bool[] _missingRecords = [];
+    private bool _anyMissing;
     private FolderClaims? _claims;
     private FolderClaims? _observed;
     private int _loadedRecords;
@@ -57,7 +65,7 @@ internal sealed class BlobCache
     public string Path => _path;
 
     /// <summary>How many keys the cache knows.</summary>
-    public int Count => _latest.Count;
+    public int Count => _keys;
 
     /// <summary>How many objects the last <see cref="Confirm"/> had to <c>stat</c> one by one.</summary>
     public int ObjectsChecked { get; private set; }
@@ -93,7 +101,7 @@ internal sealed class BlobCache
         Span<byte> check = stackalloc byte[8];
         var hasher = new Blake3Hasher();
         cache._records.Capacity = records;
-        cache._latest.EnsureCapacity(records);
+        cache.Reserve(records);
         for (var i = 0; i < records; i++)
         {
             var record = bytes.AsSpan(i * RecordSize, RecordSize);
@@ -125,12 +133,13 @@ internal sealed class BlobCache
         return cache;
     }
 
-    /// <summary>The object id and length recorded for <paramref name="contentKey"/>, if any.</summary>
-    public bool TryGet(string contentKey, out ObjectId id, out long length)
+    /// <summary>The record (its index, object id and length) for <paramref name="contentKey"/>, if any.</summary>
+    public bool TryGet(string contentKey, out int record, out ObjectId id, out long length)
     {
-        if (_latest.TryGetValue(KeyOf(contentKey), out var index))
+        record = Find(KeyOf(contentKey));
+        if (record >= 0)
         {
-            (id, length) = (_records[index].Id, _records[index].Length);
+            (id, length) = (_records[record].Id, _records[record].Length);
             return true;
         }
 
@@ -139,18 +148,21 @@ internal sealed class BlobCache
         return false;
     }
 
-    /// <summary>For each of <paramref name="wanted"/> (ids and lengths from <see cref="TryGet"/>): whether the store still holds it.</summary>
+    /// <summary>For each of <paramref name="wanted"/> (record indexes from <see cref="TryGet"/>): whether the store still holds its object.</summary>
     /// <remarks>Objects in fan-out folders unchanged since they were last checked are vouched for by the folder; the records
-    /// of changed folders are each checked with a <c>stat</c> (in parallel), all of them, so the folder can be vouched for again.</remarks>
-    public bool[] Confirm(IReadOnlyList<(ObjectId Id, long Length)> wanted, int threads)
+    /// of changed folders are each checked with a <c>stat</c>, all of them, so the folder can be vouched for again.</remarks>
+    public bool[] Confirm(IReadOnlyList<int> wanted, int threads)
     {
         var now = (DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100;
         var observed = new FolderClaims(_records.Count);
         var exists = new bool[Fanouts];
         var trusted = new bool[Fanouts];
+        Span<char> name = stackalloc char[2];
         for (var i = 0; i < Fanouts; i++)
         {
-            if (Posix.TryLstat(System.IO.Path.Join(_store.ObjectsFolder, i.ToString("x2", System.Globalization.CultureInfo.InvariantCulture)), out var status) && status.IsDirectory)
+            name[0] = HexDigit(i >> 4);
+            name[1] = HexDigit(i & 0xF);
+            if (Posix.TryLstat(System.IO.Path.Join(_store.ObjectsFolder, name), out var status) && status.IsDirectory)
             {
                 exists[i] = true;
                 observed.Ctime[i] = status.CtimeNs;
@@ -166,49 +178,52 @@ internal sealed class BlobCache
         }
 
         // Every record of a changed folder is checked, used now or not, so that the folder can be vouched for afterwards.
-        var lengths = new Dictionary<ObjectId, long>();
-        foreach (var record in _records)
+        // All records of one object share its folder, so a record's own flag says whether its object is there.
+        _missingRecords = new bool[_records.Count];
+        var toCheck = new List<int>();
+        for (var r = 0; r < _records.Count; r++)
         {
-            if (!trusted[record.Fanout] && exists[record.Fanout])
+            var fanout = _records[r].Fanout;
+            if (!trusted[fanout])
             {
-                lengths.TryAdd(record.Id, record.Length);
+                if (exists[fanout])
+                {
+                    toCheck.Add(r);
+                }
+                else
+                {
+                    _missingRecords[r] = true;
+                }
             }
         }
 
-        var ids = lengths.Keys.ToArray();
-        var present = new bool[ids.Length];
-        void StatOne(int i) => present[i] = _store.TryGetSize(ids[i], out var size) && size == lengths[ids[i]];
+        void CheckOne(int i)
+        {
+            var record = _records[toCheck[i]];
+            _missingRecords[toCheck[i]] = !(_store.TryGetSize(record.Id, out var size) && size == record.Length);
+        }
 
         // A few hundred stats cost less than starting the thread pool's workers.
-        if (ids.Length < 1024)
+        if (toCheck.Count < 1024)
         {
-            for (var i = 0; i < ids.Length; i++)
+            for (var i = 0; i < toCheck.Count; i++)
             {
-                StatOne(i);
+                CheckOne(i);
             }
         }
         else
         {
-            Parallel.For(0, ids.Length, new ParallelOptions { MaxDegreeOfParallelism = threads }, StatOne);
+            Parallel.For(0, toCheck.Count, new ParallelOptions { MaxDegreeOfParallelism = threads }, CheckOne);
         }
 
-        ObjectsChecked = ids.Length;
-
+        ObjectsChecked = toCheck.Count;
         var gone = new bool[Fanouts];
-        for (var i = 0; i < ids.Length; i++)
+        for (var r = 0; r < _records.Count; r++)
         {
-            if (!present[i])
+            if (_missingRecords[r])
             {
-                _missing.Add(ids[i]);
-            }
-        }
-
-        foreach (var record in _records)
-        {
-            if (!trusted[record.Fanout] && (!exists[record.Fanout] || _missing.Contains(record.Id) || record.Length != lengths.GetValueOrDefault(record.Id, record.Length)))
-            {
-                gone[record.Fanout] = true;
-                _missing.Add(record.Id);
+                gone[_records[r].Fanout] = true;
+                _anyMissing = true;
             }
         }
 
@@ -225,28 +240,24 @@ internal sealed class BlobCache
         var result = new bool[wanted.Count];
         for (var i = 0; i < wanted.Count; i++)
         {
-            var (id, length) = wanted[i];
-            var fanout = FanoutOf(id);
-            result[i] = trusted[fanout] || (exists[fanout] && !_missing.Contains(id) && lengths.TryGetValue(id, out var checkedLength) && checkedLength == length);
+            result[i] = !_missingRecords[wanted[i]];
         }
 
         return result;
     }
 
-    /// <summary>Records new entries durably, then what <see cref="Confirm"/> found. Call only once the objects they name are durable in the store.</summary>
+    /// <summary>Records new entries, then what <see cref="Confirm"/> found. Call only once the objects they name are durable in the store.</summary>
     public void Record(IReadOnlyList<(string ContentKey, ObjectId Id, long Length)> items)
     {
-        if (_missing.Count > 0)
+        if (_anyMissing)
         {
             // gc removed objects the cache names: write the file again without them, so that their folders can be vouched for.
             foreach (var (key, id, length) in items)
             {
-                _missing.Remove(id);
                 Add(KeyOf(key), id, length, FanoutOf(id));
             }
 
             Rewrite();
-            _missing.Clear();
             SaveClaims(_records.Count);
             return;
         }
@@ -255,7 +266,7 @@ internal sealed class BlobCache
         SaveClaims(covered);
     }
 
-    /// <summary>Appends records durably; true when the file then holds exactly what this cache loaded plus them (no other writer appended).</summary>
+    /// <summary>Appends records; true when the file then holds exactly what this cache loaded plus them (no other writer appended).</summary>
     private bool Append(IReadOnlyList<(string ContentKey, ObjectId Id, long Length)> items)
     {
         if (items.Count == 0)
@@ -288,7 +299,7 @@ internal sealed class BlobCache
         }))
         {
             stream.Write(buffer);
-            stream.Flush(flushToDisk: true);
+            stream.Flush();
             end = stream.Position;
         }
 
@@ -303,9 +314,74 @@ internal sealed class BlobCache
 
     private void Add(ObjectId key, ObjectId id, long length, byte fanout)
     {
-        _latest[key] = _records.Count;
         _records.Add(new Entry(id, length, fanout, key));
+        Reserve(_keys + 1);
+        var mask = _slots.Length - 1;
+        for (var slot = key.GetHashCode() & mask; ; slot = (slot + 1) & mask)
+        {
+            if (_slots[slot] == 0)
+            {
+                _slots[slot] = _records.Count;
+                _keys++;
+                return;
+            }
+
+            if (_records[_slots[slot] - 1].Key == key)
+            {
+                // A later record for the same key wins.
+                _slots[slot] = _records.Count;
+                return;
+            }
+        }
     }
+
+    private int Find(ObjectId key)
+    {
+        var mask = _slots.Length - 1;
+        for (var slot = key.GetHashCode() & mask; _slots[slot] != 0; slot = (slot + 1) & mask)
+        {
+            if (_records[_slots[slot] - 1].Key == key)
+            {
+                return _slots[slot] - 1;
+            }
+        }
+
+        return -1;
+    }
+
+    // Keeps the table at most half full, so probes stay short.
+    private void Reserve(int keys)
+    {
+        if (keys * 2 <= _slots.Length)
+        {
+            return;
+        }
+
+        var size = _slots.Length;
+        while (keys * 2 > size)
+        {
+            size *= 2;
+        }
+
+        var old = _slots;
+        _slots = new int[size];
+        var mask = size - 1;
+        foreach (var index in old)
+        {
+            if (index != 0)
+            {
+                var slot = _records[index - 1].Key.GetHashCode() & mask;
+                while (_slots[slot] != 0)
+                {
+                    slot = (slot + 1) & mask;
+                }
+
+                _slots[slot] = index;
+            }
+        }
+    }
+
+    private static char HexDigit(int value) => (char)(value < 10 ? '0' + value : 'a' + value - 10);
 
     private void SaveClaims(int covered)
     {
@@ -345,15 +421,22 @@ internal sealed class BlobCache
         }
 
         _claims = null;
-        var kept = new List<Entry>(_latest.Count);
-        foreach (var (key, index) in _latest.Where(e => !_missing.Contains(_records[e.Value].Id)).OrderBy(e => e.Key))
+        var kept = new List<Entry>(_keys);
+        foreach (var index in _slots)
         {
-            kept.Add(_records[index] with { Key = key });
+            if (index != 0 && !(index - 1 < _missingRecords.Length && _missingRecords[index - 1]))
+            {
+                kept.Add(_records[index - 1]);
+            }
         }
 
+        kept.Sort((a, b) => a.Key.CompareTo(b.Key));
         var buffer = new byte[kept.Count * RecordSize];
         _records.Clear();
-        _latest.Clear();
+        Array.Clear(_slots);
+        _keys = 0;
+        _missingRecords = [];
+        _anyMissing = false;
         for (var i = 0; i < kept.Count; i++)
         {
             var record = buffer.AsSpan(i * RecordSize, RecordSize);
@@ -403,12 +486,10 @@ internal sealed class BlobCache
     {
         Span<byte> bytes = stackalloc byte[ObjectId.Size];
         bytes.Clear();
-        if (contentKey.Length is 40 or 64
-            && Convert.FromHexString(contentKey, bytes, out _, out var written) == System.Buffers.OperationStatus.Done
-            && written == contentKey.Length / 2)
+        if (contentKey.Length is 40 or 64 && TryDecodeHex(contentKey, bytes))
         {
             // A 20-byte SHA-1 leaves 12 zero bytes; mark it so it can never equal a 32-byte key.
-            if (written == 20)
+            if (contentKey.Length == 40)
             {
                 bytes[31] = 1;
             }
@@ -418,6 +499,32 @@ internal sealed class BlobCache
 
         return Blake3.Hash(Encoding.UTF8.GetBytes(contentKey));
     }
+
+    // A plain loop: Convert.FromHexString is a generic method a new process JIT-compiles before its first use.
+    private static bool TryDecodeHex(string hex, Span<byte> into)
+    {
+        for (var i = 0; i < hex.Length / 2; i++)
+        {
+            var high = Nibble(hex[2 * i]);
+            var low = Nibble(hex[(2 * i) + 1]);
+            if ((high | low) < 0)
+            {
+                return false;
+            }
+
+            into[i] = (byte)((high << 4) | low);
+        }
+
+        return true;
+    }
+
+    private static int Nibble(char c) => c switch
+    {
+        >= '0' and <= '9' => c - '0',
+        >= 'a' and <= 'f' => c - 'a' + 10,
+        >= 'A' and <= 'F' => c - 'A' + 10,
+        _ => -1,
+    };
 
     private static void SyncFolder(string folder)
     {

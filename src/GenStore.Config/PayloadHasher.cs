@@ -44,12 +44,12 @@ internal sealed class PayloadHasher
     public void Resolve(List<Decl> decls)
     {
         var work = new List<Decl>();
-        var hits = new List<(Decl Decl, ObjectId Id, long Length)>();
+        var hits = new List<Hit>();
         foreach (var decl in decls)
         {
-            if (decl.Payload is EntryPayload { Entry.ContentKey: { } key } && _cache is not null && _cache.TryGet(key, out var id, out var length))
+            if (decl.Payload is EntryPayload { Entry.ContentKey: { } key } && _cache is not null && _cache.TryGet(key, out var record, out var id, out _))
             {
-                hits.Add((decl, id, length));
+                hits.Add(new Hit(decl, id, record));
             }
             else if (decl.Payload is not null)
             {
@@ -58,7 +58,13 @@ internal sealed class PayloadHasher
         }
 
         // gc may have removed an object since it was cached: trust an entry only while its object is there.
-        var stillThere = _cache is null ? [] : _cache.Confirm(hits.Select(h => (h.Id, h.Length)).ToList(), _threads);
+        var records = new int[hits.Count];
+        for (var i = 0; i < hits.Count; i++)
+        {
+            records[i] = hits[i].Record;
+        }
+
+        var stillThere = _cache is null ? [] : _cache.Confirm(records, _threads);
         ObjectsChecked = _cache?.ObjectsChecked ?? 0;
         for (var i = 0; i < hits.Count; i++)
         {
@@ -128,4 +134,7 @@ internal sealed class PayloadHasher
 
     private ObjectId Store(ReadOnlySpan<byte> bytes) =>
         _store is null ? Blake3.Hash(bytes) : _store.AddBytes(bytes, Durable);
+
+    /// <summary>A COPY step whose payload the cache knows (a struct of this assembly, so ReadyToRun code covers lists of it).</summary>
+    private readonly record struct Hit(Decl Decl, ObjectId Id, int Record);
 }

@@ -110,22 +110,26 @@ public sealed class GitTree : ISourceTree, IDisposable
         }
 
         var prefix = directory.Length == 0 ? string.Empty : directory + "/";
-        var result = new List<SourceEntry>(entries.Count);
-        foreach (var (name, mode, id) in entries)
+        var names = new string[entries.Count];
+        var result = new SourceEntry[entries.Count];
+        for (var i = 0; i < entries.Count; i++)
         {
+            var (name, mode, id) = entries[i];
             var path = prefix + name;
-            result.Add(mode switch
+            names[i] = name;
+            result[i] = mode switch
             {
                 0x4000 => new SourceEntry(path, SourceEntryKind.Directory),
                 0x81A4 or 0x81B4 => new SourceEntry(path, SourceEntryKind.File, false, id), // 100644, 100664
                 0x81ED => new SourceEntry(path, SourceEntryKind.File, true, id), // 100755
                 0xA000 => new SourceEntry(path, SourceEntryKind.Symlink, false, id, LinkTarget(repository, id)), // 120000
                 _ => new SourceEntry(path, SourceEntryKind.Other), // 160000: a submodule commit
-            });
+            };
         }
 
         // git sorts trees bytewise with '/' appended to folder names; the compiler wants plain ordinal order by name.
-        result.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
+        // Sorted by the bare names: SourceEntry.Name cuts a new string on every call.
+        Array.Sort(names, result, StringComparer.Ordinal);
         return result;
     }
 

@@ -22,19 +22,50 @@ internal static partial class NativeGit
 
         public static Oid Parse(string hex)
         {
+            // A plain loop rather than Convert.FromHexString: this runs for every blob, and the framework's vectorised
+            // version is a generic method that a new process has to JIT-compile first.
             var oid = default(Oid);
-            Span<byte> bytes = stackalloc byte[20];
-            Convert.FromHexString(hex, bytes, out _, out var written);
-            if (written != 20)
+            if (hex.Length != 40)
             {
                 throw new ArgumentException($"not a SHA-1 object id: {hex}", nameof(hex));
             }
 
-            bytes.CopyTo(new Span<byte>(oid.Id, 20));
+            for (var i = 0; i < 20; i++)
+            {
+                var high = Nibble(hex[2 * i]);
+                var low = Nibble(hex[(2 * i) + 1]);
+                if ((high | low) < 0)
+                {
+                    throw new ArgumentException($"not a SHA-1 object id: {hex}", nameof(hex));
+                }
+
+                oid.Id[i] = (byte)((high << 4) | low);
+            }
+
             return oid;
         }
 
-        public static string ToHex(Oid* oid) => Convert.ToHexStringLower(new ReadOnlySpan<byte>(oid->Id, 20));
+        public static string ToHex(Oid* oid)
+        {
+            Span<char> text = stackalloc char[40];
+            for (var i = 0; i < 20; i++)
+            {
+                text[2 * i] = Digits[oid->Id[i] >> 4];
+                text[(2 * i) + 1] = Digits[oid->Id[i] & 0xF];
+            }
+
+            return new string(text);
+        }
+
+        private static int Nibble(char c) => c switch
+        {
+            >= '0' and <= '9' => c - '0',
+            >= 'a' and <= 'f' => c - 'a' + 10,
+            >= 'A' and <= 'F' => c - 'A' + 10,
+            _ => -1,
+        };
+
+        private static ReadOnlySpan<char> Digits => "0123456789abcdef";
     }
 
     // git_libgit2_opts option numbers (libgit2 1.x, include/git2/common.h).
