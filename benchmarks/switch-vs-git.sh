@@ -13,6 +13,10 @@
 #        into WORKDIR/gen-bin), GEN_ARTIFACTS (build artifacts folder for that publish).
 # The tools run alternately (the order rotates every round) so they see similar cache and load conditions; medians
 # are printed. The repo generator is seeded, so every run benchmarks the same bytes.
+# A round's trees are moved aside, not deleted, until the end: ext4 skips recently freed inodes one by one when it
+# allocates new ones (recently_deleted()), so creating 20,000 files within minutes of deleting 60,000 costs several
+# times the CPU for both tools and measures the file system's allocator, not the tools.
+# GEN_TRACE=1 makes gen print its phase timings to stderr (shown for the last round in WORKDIR/trace-*.txt).
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -73,9 +77,9 @@ run_gen() { # transition round args...
   local t="$1" r="$2"; shift 2
   local start; start=$(now)
   local rc=0
-  /usr/bin/time -f '%U %S %M' -o "$work/run/usage" "$gen" --state "$(gen_state)" --root "$(gen_root)" "$@" >/dev/null || rc=$?
+  /usr/bin/time -f '%U %S %M' -o "$work/run/usage" "$gen" --state "$(gen_state)" --root "$(gen_root)" "$@" >/dev/null 2>"$work/trace-$t.txt" || rc=$?
   # Exit code 7 is "already there, nothing to do": the expected answer of the no-op switch.
-  [ "$rc" = 0 ] || { [ "$rc" = 7 ] && [ "$t" = e ]; } || { echo "gen $* failed with exit code $rc" >&2; exit 1; }
+  [ "$rc" = 0 ] || { [ "$rc" = 7 ] && [ "$t" = e ]; } || { echo "gen $* failed with exit code $rc" >&2; cat "$work/trace-$t.txt" >&2; exit 1; }
   record gen "$t" "$r" "$start"
   printf 'gen\t%s\t%s\t%s\n' "$t" "$r" "$(tail -n 1 "$work/run/usage" | cut -d' ' -f3)" >>"$work/rss.tsv"
 }
@@ -103,7 +107,7 @@ step() { # tool transition round
 }
 
 prepare() {
-  rm -rf "$work/run"
+  if [ -d "$work/run" ]; then mkdir -p "$work/old-runs" && mv "$work/run" "$work/old-runs/run-$(date +%s%N)"; fi
   mkdir -p "$work/run"
   # gen: a state folder with the repo mirrored (gen init = git clone), and an empty root with the accounts chown needs.
   mkdir -p "$(gen_root)/etc"
@@ -133,7 +137,7 @@ for ((r = 1; r <= rounds; r++)); do
   # Sanity: every tool ended on C2 with the same bytes.
   diff -rq "$work/run/git/www" "$(gen_root)/srv/www" >/dev/null || { echo "gen's root differs from git's work tree" >&2; exit 1; }
 done
-rm -rf "$work/run"
+rm -rf "$work/run" "$work/old-runs"
 
 # --- the table --------------------------------------------------------------------------------------------------------
 python3 - "$results" "$work/rss.tsv" <<'PY'

@@ -130,9 +130,12 @@ public sealed partial class Engine : IDisposable
         }
 
         PhaseTrace.Mark("already-there check");
+
+        // The current journal is read and parsed on another core while the target compiles.
+        var currentJournal = LoadInBackground(Db.Current);
         var resolved = Resolve(target);
         PhaseTrace.Mark("resolve (compile)");
-        return SwitchUnlocked(resolved with { Track = track ?? resolved.Track, Branch = branch ?? resolved.Branch }, force);
+        return SwitchUnlocked(resolved with { Track = track ?? resolved.Track, Branch = branch ?? resolved.Branch }, force, currentJournal);
     }
 
     /// <summary>Switches to the generation <paramref name="back"/> places before the current one; needs neither git nor the network.</summary>
@@ -149,9 +152,11 @@ public sealed partial class Engine : IDisposable
             throw new InputException($"cannot roll back {back} generation{(back == 1 ? string.Empty : "s")}: only {older.Count} older successful generation{(older.Count == 1 ? " is" : "s are")} recorded; see 'gen list'");
         }
 
+        // Both journals are read and parsed at once, one on another core.
+        var currentJournal = LoadInBackground(current);
         var resolved = ResolveGeneration(older[back - 1]);
         PhaseTrace.Mark("resolve (load target)");
-        return SwitchUnlocked(resolved, force);
+        return SwitchUnlocked(resolved, force, currentJournal);
     }
 
     /// <summary>What <see cref="Switch"/> to <paramref name="target"/> would do; touches nothing on disk.</summary>
@@ -173,7 +178,11 @@ public sealed partial class Engine : IDisposable
     private GenerationLock Lock() =>
         GenerationLock.Acquire(Path.Combine(_options.StateFolder, GenerationLock.FileName), _options.LockWaitSeconds ?? double.PositiveInfinity, _options.Report);
 
-    private SwitchOutcome SwitchUnlocked(Target target, bool force)
+    /// <summary>Starts reading <paramref name="generation"/>'s journal on a pool thread; it touches only the store, never the database.</summary>
+    private Preloaded LoadInBackground(Generation? generation) =>
+        new(generation?.Journal, generation is null ? Task.FromResult(Journal.Journal.Empty) : Task.Run(() => LoadJournal(generation.Journal)));
+
+    private SwitchOutcome SwitchUnlocked(Target target, bool force, Preloaded? preloaded = null)
     {
         var current = Db.Current;
         if (current is not null && current.Journal == target.JournalId)
@@ -181,11 +190,17 @@ public sealed partial class Engine : IDisposable
             return new SwitchOutcome(current, current, Plan.Empty, DiffStats.None, AlreadyThere: true, [], []);
         }
 
-        var oldJournal = JournalOf(current);
+        var oldJournal = preloaded is not null && preloaded.Journal == current?.Journal
+            ? preloaded.Parsed.GetAwaiter().GetResult()
+            : JournalOf(current);
         PhaseTrace.Mark("load current journal");
         var plan = JournalDiff.Plan(oldJournal, target.Journal);
         PhaseTrace.Mark("diff");
-        CheckJournal(target.Journal, plan);
+
+        // A generation that was applied successfully passed every static check then, and a journal never changes; what
+        // the root may have changed since (a parent folder, an account) fails its action, and the switch is undone.
+        var checkedBefore = target.Existing is { } number && Db.Get(number)?.Result == GenerationResult.Ok;
+        CheckJournal(target.Journal, plan, payloadsOnly: checkedBefore);
         PhaseTrace.Mark("check target journal");
 
         // Preflight: nothing has been touched yet, so stopping here leaves the machine exactly as it was.
@@ -414,11 +429,23 @@ public sealed partial class Engine : IDisposable
         _options.Report($"gen: backed up {drifts.Count} drifted path(s) before overwriting them; see 'gen backups'");
     }
 
-    private void CheckJournal(Journal.Journal journal, Plan plan)
+    private void CheckJournal(Journal.Journal journal, Plan plan, bool payloadsOnly)
     {
         // Only the payloads this switch writes are read from the store; the others are already on disk (and a journal
         // just compiled had all of them stored by the compile). Looking up 20,000 objects for a 1-file change is waste.
-        var written = plan.Actions.Select(a => a.New).OfType<CopyStep>().Select(c => c.Payload).ToHashSet();
+        var writes = plan.Actions.Select(a => a.New).OfType<CopyStep>();
+        if (payloadsOnly)
+        {
+            if (writes.FirstOrDefault(c => !Store.Contains(c.Payload)) is { } missing)
+            {
+                throw new InputException($"{JournalCodes.PayloadMissing} payload {missing.Payload} of {JournalSyntax.Format(missing.Path)} is not in the store; recompile its commit or restore the store", missing.Location.File, missing.Location.Line, missing.Location.Column);
+            }
+
+            return;
+        }
+
+        var written = writes.Select(c => c.Payload).ToHashSet();
+
         var problems = JournalChecker.Check(journal, new CheckOptions { Root = _fs.Root, PayloadExists = id => !written.Contains(id) || Store.Contains(id) });
         if (problems.Count > 0)
         {
@@ -610,6 +637,9 @@ public sealed partial class Engine : IDisposable
         int.TryParse(Environment.GetEnvironmentVariable("GEN_TEST_FAULT_AFTER_ACTION"), out var k) ? k : -1;
 
     private static string Describe(Generation? generation) => generation is null ? "nothing" : $"gen-{generation.Number}";
+
+    /// <summary>A journal being loaded in the background, and which one it is.</summary>
+    private sealed record Preloaded(ObjectId? Journal, Task<Journal.Journal> Parsed);
 
     private sealed record Target(ObjectId JournalId, Journal.Journal Journal, string? Commit, string? Branch, int? Existing, string? Track = null);
 }

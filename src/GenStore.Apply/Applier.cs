@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using GenStore.Journal;
 using GenStore.Store;
 
@@ -19,6 +20,13 @@ public sealed class Applier
     // Payloads up to this size are copied through one buffer; larger ones stream.
     private const long SmallFile = 1 << 20;
 
+    // Runs of at least this many file writes are spread over threads, in chunks of at most ParallelChunk actions.
+    private const int ParallelMin = 32;
+    private const int ParallelChunk = 512;
+
+    // Guards what file writes share when they run in parallel: the RootFs caches, the account tables, the hooks.
+    private readonly Lock _gate = new();
+
     /// <summary>An applier writing under <paramref name="fs"/> with payloads from <paramref name="store"/>, resolving owners through <paramref name="accounts"/>.</summary>
     public Applier(RootFs fs, Store.Store store, Accounts accounts, ApplyHooks hooks)
     {
@@ -38,11 +46,31 @@ public sealed class Applier
     /// is idempotent (temp file, rename), so this is about speed only; resumed runs leave it false and skip files already done.</remarks>
     public bool TrustPreflight { get; init; }
 
+    /// <summary>How many file writes may run at once; 1 applies strictly one action after the other.</summary>
+    /// <remarks>Creating a file costs the kernel far more than gen spends around it, and that cost spreads over cores
+    /// (git's parallel checkout does the same). Only consecutive COPY writes to distinct files run together.</remarks>
+    public int Parallelism { get; init; } = Math.Clamp(Environment.ProcessorCount, 1, 4);
+
     /// <summary>Applies the actions of <paramref name="plan"/> from index <paramref name="start"/> on (earlier ones are done).</summary>
+    /// <remarks>Progress is reported in plan order and only for actions that are complete, so "actions before N are
+    /// done" stays true however the writes of a parallel run interleave; a crash mid-run redoes that run (idempotent).</remarks>
     public void Apply(Plan plan, int start = 0)
     {
-        for (var i = start; i < plan.Actions.Count; i++)
+        var i = start;
+        while (i < plan.Actions.Count)
         {
+            var end = i;
+            while (end < plan.Actions.Count && end - i < ParallelChunk && IsFileWrite(plan.Actions[end]))
+            {
+                end++;
+            }
+
+            if (Parallelism > 1 && end - i >= ParallelMin && ApplyInParallel(plan, i, end))
+            {
+                i = end;
+                continue;
+            }
+
             var action = plan.Actions[i];
             try
             {
@@ -50,15 +78,76 @@ public sealed class Applier
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                // ENOSPC (28) is worth naming plainly: the operator's fix is to free space, not to fix the config.
-                var problem = (e.HResult & 0xFFFF) == 28 || e.Message.Contains("No space left", StringComparison.Ordinal)
-                    ? $"the disk is full ({e.Message}); free some space and switch again"
-                    : e.Message;
-                throw new StepFailedException(action.Identity, action.Source, problem, e);
+                throw Failed(action, e);
             }
 
             _hooks.Progress(i + 1);
+            i++;
         }
+    }
+
+    private static bool IsFileWrite(PlanAction action) => action.Kind is PlanActionKind.Do or PlanActionKind.Change && action.New is CopyStep;
+
+    private static StepFailedException Failed(PlanAction action, Exception e)
+    {
+        // ENOSPC (28) is worth naming plainly: the operator's fix is to free space, not to fix the config.
+        var problem = (e.HResult & 0xFFFF) == 28 || e.Message.Contains("No space left", StringComparison.Ordinal)
+            ? $"the disk is full ({e.Message}); free some space and switch again"
+            : e.Message;
+        return new StepFailedException(action.Identity, action.Source, problem, e);
+    }
+
+    /// <summary>Writes the files of actions <paramref name="from"/> … <paramref name="to"/>−1 on several threads; false (nothing done) when two of them land on one host file.</summary>
+    private bool ApplyInParallel(Plan plan, int from, int to)
+    {
+        // Host paths are resolved first, in order: a root-owned symlinked parent (/lib -> usr/lib) could map two
+        // journal paths onto one file, and then only the plan order may decide which write wins.
+        var hosts = new string[to - from];
+        var distinct = new HashSet<string>(StringComparer.Ordinal);
+        for (var k = from; k < to; k++)
+        {
+            try
+            {
+                hosts[k - from] = _fs.HostPath(plan.Actions[k].Identity.Name);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Let the one-by-one path meet the error at its own action.
+                return false;
+            }
+
+            if (!distinct.Add(hosts[k - from]))
+            {
+                return false;
+            }
+        }
+
+        var failures = new ExceptionDispatchInfo?[to - from];
+        Parallel.For(from, to, new ParallelOptions { MaxDegreeOfParallelism = Parallelism }, k =>
+        {
+            var action = plan.Actions[k];
+            try
+            {
+                DoFile((CopyStep)action.New!, takeOver: action.Kind == PlanActionKind.Do, hosts[k - from]);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                failures[k - from] = ExceptionDispatchInfo.Capture(Failed(action, e));
+            }
+            catch (Exception e)
+            {
+                failures[k - from] = ExceptionDispatchInfo.Capture(e);
+            }
+        });
+
+        // Actions before the first failure are complete and reported; the first failure in plan order is the one raised.
+        for (var k = from; k < to; k++)
+        {
+            failures[k - from]?.Throw();
+            _hooks.Progress(k + 1);
+        }
+
+        return true;
     }
 
     private void Apply(PlanAction action)
@@ -85,7 +174,7 @@ public sealed class Applier
                 DoDirectory(dir, takeOver: true);
                 break;
             case CopyStep copy:
-                DoFile(copy, takeOver: true);
+                DoFile(copy, takeOver: true, _fs.HostPath(copy.Path));
                 break;
             case LinkStep link:
                 DoLink(link, takeOver: true);
@@ -128,7 +217,7 @@ public sealed class Applier
                 DoDirectory(dir, takeOver: false);
                 break;
             case CopyStep copy:
-                DoFile(copy, takeOver: false);
+                DoFile(copy, takeOver: false, _fs.HostPath(copy.Path));
                 break;
             case LinkStep link:
                 DoLink(link, takeOver: false);
@@ -260,9 +349,9 @@ public sealed class Applier
         Restore(prior);
     }
 
-    private void DoFile(CopyStep copy, bool takeOver)
+    /// <summary>Writes one file; may run on several threads at once for distinct <paramref name="host"/> paths, so what it shares goes through <see cref="_gate"/>.</summary>
+    private void DoFile(CopyStep copy, bool takeOver, string host)
     {
-        var host = _fs.HostPath(copy.Path);
         var exists = Posix.TryLstat(host, out var status);
 
         // A Do always looks: a re-run must not mistake the file it wrote for a pre-existing one and back it up.
@@ -273,7 +362,10 @@ public sealed class Applier
 
         if (exists && takeOver)
         {
-            MakeRoom(copy.Identity, host, status);
+            lock (_gate)
+            {
+                MakeRoom(copy.Identity, host, status);
+            }
         }
         else if (exists && status.IsDirectory)
         {
@@ -294,7 +386,10 @@ public sealed class Applier
             DurableFile.Write(host, (UnixFileMode)copy.Mode, target => _store.CopyTo(copy.Payload, target), sync: false, owner);
         }
 
-        _fs.Touched(host);
+        lock (_gate)
+        {
+            _fs.Touched(host);
+        }
     }
 
     private void DoLink(LinkStep link, bool takeOver)
@@ -441,6 +536,8 @@ public sealed class Applier
 
     private (uint Uid, uint Gid) Owner(string owner, string group, StepIdentity identity, SourceSpan source)
     {
+        // The account tables are parsed lazily into shared dictionaries; file writes may call this from several threads.
+        using var held = _gate.EnterScope();
         var uid = _accounts.Uid(owner) ?? throw new StepFailedException(identity, source, $"the root has no user '{owner}'; declare it with a user block or create it first");
         var gid = _accounts.Gid(group) ?? throw new StepFailedException(identity, source, $"the root has no group '{group}'; declare it with a group block or create it first");
         return ((uint)uid, (uint)gid);

@@ -186,4 +186,85 @@ public sealed class EngineSwitchTests
         Assert.Equal(1, engine.Db.CurrentNumber);
         Assert.Null(engine.Db.OpenIntent);
     }
+
+    [Fact]
+    public void Hundreds_of_files_written_in_parallel_land_whole_and_roll_back_exactly()
+    {
+        using var m = new EngineMachine();
+        for (var i = 0; i < 300; i++)
+        {
+            m.Repo.Write($"www/d{i % 7}/f{i:D3}.txt", $"file {i:D3} version 1\n");
+        }
+
+        var first = m.Switch(m.Commit("tree \"/srv/www\" { source = \"www/\" }\n"));
+        Assert.Equal(308, first.Plan.Actions.Count);
+        var snapshot1 = m.Snapshot();
+
+        // Every other file changes with the same size (the files are rewritten without reading them first), and some go.
+        for (var i = 0; i < 300; i += 2)
+        {
+            m.Repo.Write($"www/d{i % 7}/f{i:D3}.txt", $"file {i:D3} version 2\n");
+        }
+
+        for (var i = 1; i < 300; i += 50)
+        {
+            File.Delete(Path.Join(m.Repo.Path, $"www/d{i % 7}/f{i:D3}.txt"));
+        }
+
+        var second = m.Switch(m.Repo.Commit("half the files"));
+        Assert.Equal(new DiffStats(0, 6, 150), second.Stats);
+        for (var i = 0; i < 300; i++)
+        {
+            var host = m.Host($"/srv/www/d{i % 7}/f{i:D3}.txt");
+            if (i % 50 == 1)
+            {
+                Assert.False(File.Exists(host));
+            }
+            else
+            {
+                Assert.Equal($"file {i:D3} version {(i % 2 == 0 ? 2 : 1)}\n", File.ReadAllText(host));
+            }
+        }
+
+        using var engine = m.Open();
+        Assert.Empty(engine.Verify(full: true, repair: false).Drifts);
+        engine.Rollback();
+        TreeSnapshot.AssertEqual(snapshot1, m.Snapshot(), "after rollback");
+        Assert.Empty(engine.Verify(full: true, repair: false).Drifts);
+        Assert.Empty(Directory.EnumerateFiles(m.Host("/srv/www"), ".gen-tmp-*", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public void A_corrupt_payload_in_the_middle_of_a_parallel_run_fails_the_switch_and_leaves_the_root_unchanged()
+    {
+        using var m = new EngineMachine();
+        for (var i = 0; i < 200; i++)
+        {
+            m.Repo.Write($"www/f{i:D3}.txt", $"file {i:D3} version 1\n");
+        }
+
+        m.Switch(m.Commit("tree \"/srv/www\" { source = \"www/\" }\n"));
+        for (var i = 0; i < 200; i++)
+        {
+            m.Repo.Write($"www/f{i:D3}.txt", $"file {i:D3} version 2\n");
+        }
+
+        var target = m.Repo.Commit("every file");
+        var before = m.Snapshot();
+
+        using var engine = m.Open();
+        var payload = engine.Preview(target).Journal.Steps.OfType<CopyStep>().Single(c => c.Path == "/srv/www/f100.txt").Payload;
+        var objectPath = engine.Store.PathOf(payload);
+        var bytes = File.ReadAllBytes(objectPath);
+        bytes[0] ^= 0x20;
+        File.SetUnixFileMode(objectPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        File.WriteAllBytes(objectPath, bytes);
+
+        Assert.Throws<CorruptObjectException>(() => engine.Switch(target));
+
+        TreeSnapshot.AssertEqual(before, m.Snapshot());
+        Assert.Equal(1, engine.Db.CurrentNumber);
+        Assert.Null(engine.Db.OpenIntent);
+        Assert.Empty(Directory.EnumerateFiles(m.Host("/srv/www"), ".gen-tmp-*"));
+    }
 }
