@@ -38,7 +38,7 @@ internal sealed class BlobCache
 
     private readonly Store.Store _store;
     private readonly string _path;
-    private readonly List<Entry> _records = [];
+    private readonly EntryList _records = new();
 
     // Key -> index of its latest record, open addressing (slot = index + 1, 0 = empty). A framework Dictionary over
     // ObjectId is a generic instantiation no ReadyToRun image holds, so every new process JIT-compiled it first.
@@ -247,7 +247,7 @@ internal sealed class BlobCache
     }
 
     /// <summary>Records new entries, then what <see cref="Confirm"/> found. Call only once the objects they name are durable in the store.</summary>
-    public void Record(IReadOnlyList<(string ContentKey, ObjectId Id, long Length)> items)
+    public void Record(IReadOnlyList<LearnedHash> items)
     {
         if (_anyMissing)
         {
@@ -267,7 +267,7 @@ internal sealed class BlobCache
     }
 
     /// <summary>Appends records; true when the file then holds exactly what this cache loaded plus them (no other writer appended).</summary>
-    private bool Append(IReadOnlyList<(string ContentKey, ObjectId Id, long Length)> items)
+    private bool Append(IReadOnlyList<LearnedHash> items)
     {
         if (items.Count == 0)
         {
@@ -421,23 +421,25 @@ internal sealed class BlobCache
         }
 
         _claims = null;
-        var kept = new List<Entry>(_keys);
+        var kept = new Entry[_keys];
+        var keptCount = 0;
         foreach (var index in _slots)
         {
             if (index != 0 && !(index - 1 < _missingRecords.Length && _missingRecords[index - 1]))
             {
-                kept.Add(_records[index - 1]);
+                kept[keptCount++] = _records[index - 1];
             }
         }
 
-        kept.Sort((a, b) => a.Key.CompareTo(b.Key));
-        var buffer = new byte[kept.Count * RecordSize];
+        Array.Resize(ref kept, keptCount);
+        Array.Sort(kept, (a, b) => a.Key.CompareTo(b.Key));
+        var buffer = new byte[kept.Length * RecordSize];
         _records.Clear();
         Array.Clear(_slots);
         _keys = 0;
         _missingRecords = [];
         _anyMissing = false;
-        for (var i = 0; i < kept.Count; i++)
+        for (var i = 0; i < kept.Length; i++)
         {
             var record = buffer.AsSpan(i * RecordSize, RecordSize);
             WriteRecord(record, kept[i].Key, kept[i].Id, kept[i].Length);
@@ -539,6 +541,41 @@ internal sealed class BlobCache
         }
     }
 
+    /// <summary>A growable array of records (not <c>List&lt;Entry&gt;</c>: a framework generic over a struct of this assembly is JIT-compiled in every process).</summary>
+    private sealed class EntryList
+    {
+        private Entry[] _items = new Entry[16];
+
+        public int Count { get; private set; }
+
+        public int Capacity
+        {
+            set
+            {
+                if (value > _items.Length)
+                {
+                    var larger = new Entry[value];
+                    _items.AsSpan(0, Count).CopyTo(larger);
+                    _items = larger;
+                }
+            }
+        }
+
+        public Entry this[int index] => index < Count ? _items[index] : throw new ArgumentOutOfRangeException(nameof(index));
+
+        public void Add(Entry entry)
+        {
+            if (Count == _items.Length)
+            {
+                Capacity = _items.Length * 2;
+            }
+
+            _items[Count++] = entry;
+        }
+
+        public void Clear() => Count = 0;
+    }
+
     /// <summary>One cache record as loaded: the object, its length, its fan-out folder (first id byte) and its key.</summary>
     private readonly record struct Entry(ObjectId Id, long Length, byte Fanout, ObjectId Key);
 
@@ -613,3 +650,6 @@ internal sealed class BlobCache
             Covered == other.Covered && Digest == other.Digest && Ctime.AsSpan().SequenceEqual(other.Ctime) && Inode.AsSpan().SequenceEqual(other.Inode);
     }
 }
+
+/// <summary>What a compile learnt: the object id and length of the content under a content key (a git blob id).</summary>
+internal sealed record LearnedHash(string ContentKey, ObjectId Id, long Length);

@@ -35,7 +35,7 @@ internal sealed partial class Evaluator
     private readonly Dictionary<string, Value> _variables = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SourcePos> _variableOrigins = new(StringComparer.Ordinal);
     private readonly List<string> _includeStack = [];
-    private readonly Dictionary<StepIdentity, Decl> _byIdentity = [];
+    private readonly IdentityMap _byIdentity = new();
 
     public Evaluator(ISourceTree tree, string hostId, DiagnosticBag diagnostics)
     {
@@ -542,7 +542,7 @@ internal sealed partial class Evaluator
 
         var decl = new Decl(step, origin) { Payload = payload, Parent = parent, Index = Decls.Count };
         Decls.Add(decl);
-        _byIdentity[step.Identity] = decl;
+        _byIdentity.Set(step.Identity, decl);
         return decl;
     }
 

@@ -11,7 +11,7 @@ internal sealed class PayloadHasher
     private readonly Store.Store? _store;
     private readonly int _threads;
     private readonly BlobCache? _cache;
-    private readonly ConcurrentBag<(string Key, ObjectId Id, long Length)> _learned = [];
+    private readonly List<LearnedHash> _learned = [];
     private int _filesHashed;
     private long _bytesHashed;
     private int _cacheHits;
@@ -44,12 +44,14 @@ internal sealed class PayloadHasher
     public void Resolve(List<Decl> decls)
     {
         var work = new List<Decl>();
-        var hits = new List<Hit>();
+        // Arrays, not lists of structs: those are framework generics a new process would JIT-compile first.
+        var hits = new Hit[decls.Count];
+        var hitCount = 0;
         foreach (var decl in decls)
         {
             if (decl.Payload is EntryPayload { Entry.ContentKey: { } key } && _cache is not null && _cache.TryGet(key, out var record, out var id, out _))
             {
-                hits.Add(new Hit(decl, id, record));
+                hits[hitCount++] = new Hit(decl, id, record);
             }
             else if (decl.Payload is not null)
             {
@@ -58,15 +60,15 @@ internal sealed class PayloadHasher
         }
 
         // gc may have removed an object since it was cached: trust an entry only while its object is there.
-        var records = new int[hits.Count];
-        for (var i = 0; i < hits.Count; i++)
+        var records = new int[hitCount];
+        for (var i = 0; i < hitCount; i++)
         {
             records[i] = hits[i].Record;
         }
 
         var stillThere = _cache is null ? [] : _cache.Confirm(records, _threads);
         ObjectsChecked = _cache?.ObjectsChecked ?? 0;
-        for (var i = 0; i < hits.Count; i++)
+        for (var i = 0; i < hitCount; i++)
         {
             if (stillThere[i])
             {
@@ -82,18 +84,18 @@ internal sealed class PayloadHasher
         Durable = work.Count <= FsyncEachLimit;
 
         // The same content under several paths is read once.
-        var unique = new ConcurrentDictionary<string, Lazy<ObjectId>>(StringComparer.Ordinal);
+        var unique = new ConcurrentDictionary<string, Lazy<LearnedHash>>(StringComparer.Ordinal);
         var options = new ParallelOptions { MaxDegreeOfParallelism = _threads };
         Parallel.ForEach(work, options, decl =>
         {
             ObjectId id;
             if (decl.Payload is EntryPayload { Entry: var entry } && entry.ContentKey is { } key)
             {
-                id = unique.GetOrAdd(key, _ => new Lazy<ObjectId>(() => HashEntry(entry, key))).Value;
+                id = unique.GetOrAdd(key, _ => new Lazy<LearnedHash>(() => HashEntry(entry, key))).Value.Id;
             }
             else if (decl.Payload is EntryPayload { Entry: var plain })
             {
-                id = HashEntry(plain, null);
+                id = HashEntry(plain, null).Id;
             }
             else
             {
@@ -107,22 +109,26 @@ internal sealed class PayloadHasher
     /// <summary>Records what was learnt in the cache; call once the payloads are durable (see <see cref="Durable"/>).</summary>
     public void RecordCache()
     {
-        _cache?.Record(_learned.OrderBy(l => l.Key, StringComparer.Ordinal).ToList());
+        _learned.Sort((a, b) => string.CompareOrdinal(a.ContentKey, b.ContentKey));
+        _cache?.Record(_learned);
     }
 
     private static void SetPayload(Decl decl, ObjectId id) => decl.Step = ((CopyStep)decl.Step) with { Payload = id };
 
-    private ObjectId HashEntry(SourceEntry entry, string? key)
+    private LearnedHash HashEntry(SourceEntry entry, string? key)
     {
-        var (id, length) = _tree.ReadContent(entry, content => (Store(content), (long)content.Length));
+        var learned = _tree.ReadContent(entry, content => new LearnedHash(key ?? string.Empty, Store(content), content.Length));
         Interlocked.Increment(ref _filesHashed);
-        Interlocked.Add(ref _bytesHashed, length);
+        Interlocked.Add(ref _bytesHashed, learned.Length);
         if (key is not null)
         {
-            _learned.Add((key, id, length));
+            lock (_learned)
+            {
+                _learned.Add(learned);
+            }
         }
 
-        return id;
+        return learned;
     }
 
     private ObjectId HashBytes(byte[] bytes)

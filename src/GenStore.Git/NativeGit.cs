@@ -245,7 +245,7 @@ internal sealed class NativeRepository : IDisposable
     public IntPtr Handle => _handle;
 
     /// <summary>The entries of the tree at <paramref name="directory"/> of a commit: name, mode, object id; null when there is no such folder.</summary>
-    public unsafe List<(string Name, int Mode, string Id)>? ListTree(string commitSha, string directory)
+    public unsafe List<TreeItem>? ListTree(string commitSha, string directory)
     {
         var commitId = NativeGit.Oid.Parse(commitSha);
         NativeGit.Check(NativeGit.CommitLookup(out var commit, _handle, &commitId), $"read commit {commitSha}");
@@ -279,11 +279,11 @@ internal sealed class NativeRepository : IDisposable
             }
 
             var count = (int)NativeGit.TreeEntryCount(tree);
-            var result = new List<(string, int, string)>(count);
+            var result = new List<TreeItem>(count);
             for (var i = 0; i < count; i++)
             {
                 var entry = NativeGit.TreeEntryByIndex(tree, (nuint)i);
-                result.Add((NativeGit.Utf8(NativeGit.TreeEntryName(entry)), NativeGit.TreeEntryFileMode(entry), NativeGit.Oid.ToHex(NativeGit.TreeEntryId(entry))));
+                result.Add(new TreeItem(NativeGit.Utf8(NativeGit.TreeEntryName(entry)), NativeGit.TreeEntryFileMode(entry), NativeGit.Oid.ToHex(NativeGit.TreeEntryId(entry))));
             }
 
             return result;
@@ -325,3 +325,6 @@ internal sealed class NativeRepository : IDisposable
         }
     }
 }
+
+/// <summary>One entry of a git tree: its name, its git file mode and its object id (a class, so lists of it run precompiled framework code).</summary>
+internal sealed record TreeItem(string Name, int Mode, string Id);
