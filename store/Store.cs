@@ -200,9 +200,24 @@ public sealed class Store
     /// <summary>Where the object <paramref name="id"/> lives (or would live): <c>objects/ab/cdef…</c>. Reading it directly skips verification; prefer <see cref="OpenRead"/>.</summary>
     public string PathOf(ObjectId id)
     {
-        var hex = id.ToHex();
-        return Path.Join(ObjectsFolder, hex.AsSpan(0, 2), hex.AsSpan(2));
+        // Hex digits by hand: Convert's vectorised encoder is a generic method a new process JIT-compiles first.
+        Span<byte> bytes = stackalloc byte[ObjectId.Size];
+        id.CopyTo(bytes);
+        Span<char> name = stackalloc char[(2 * ObjectId.Size) + 1];
+        for (int i = 0, at = 0; i < bytes.Length; i++)
+        {
+            name[at++] = HexDigits[bytes[i] >> 4];
+            name[at++] = HexDigits[bytes[i] & 0xF];
+            if (i == 0)
+            {
+                name[at++] = '/';
+            }
+        }
+
+        return Path.Join(ObjectsFolder, name);
     }
+
+    private static ReadOnlySpan<char> HexDigits => "0123456789abcdef";
 
     /// <summary>Opens the object for reading through a stream that re-hashes what it returns and throws <see cref="CorruptObjectException"/> at the end if the digest differs.</summary>
     /// <remarks>The content is only known good once a read has returned 0 (end of stream) without throwing. Callers

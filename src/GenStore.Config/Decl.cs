@@ -20,8 +20,13 @@ internal sealed class Decl(Step step, SourcePos origin)
     /// <summary>The block that produced the step.</summary>
     public SourcePos Origin { get; } = origin;
 
-    /// <summary>Explicit <c>after</c> references, with where each is written.</summary>
-    public List<(StepIdentity Target, SourcePos At)> After { get; } = [];
+    private List<(StepIdentity Target, SourcePos At)>? _after;
+
+    /// <summary>Explicit <c>after</c> references, with where each is written (made on first use: most steps have none).</summary>
+    public List<(StepIdentity Target, SourcePos At)> After => _after ??= [];
+
+    /// <summary>True when the step has <c>after</c> references.</summary>
+    public bool HasAfter => _after is { Count: > 0 };
 
     /// <summary>For COPY: what the payload is made from.</summary>
     public PayloadSource? Payload { get; init; }

@@ -85,8 +85,7 @@ internal sealed class PayloadHasher
 
         // The same content under several paths is read once.
         var unique = new ConcurrentDictionary<string, Lazy<LearnedHash>>(StringComparer.Ordinal);
-        var options = new ParallelOptions { MaxDegreeOfParallelism = _threads };
-        Parallel.ForEach(work, options, decl =>
+        void ResolveOne(Decl decl)
         {
             ObjectId id;
             if (decl.Payload is EntryPayload { Entry: var entry } && entry.ContentKey is { } key)
@@ -103,7 +102,17 @@ internal sealed class PayloadHasher
             }
 
             SetPayload(decl, id);
-        });
+        }
+
+        // A few files (the usual change) are hashed here: starting the thread pool's workers would cost more.
+        if (work.Count <= 4)
+        {
+            work.ForEach(ResolveOne);
+        }
+        else
+        {
+            Parallel.ForEach(work, new ParallelOptions { MaxDegreeOfParallelism = _threads }, ResolveOne);
+        }
     }
 
     /// <summary>Records what was learnt in the cache; call once the payloads are durable (see <see cref="Durable"/>).</summary>
