@@ -99,8 +99,9 @@ public sealed partial class Engine : IDisposable
         }
 
         var store = GenStore.Store.Store.Open(Path.Combine(options.StateFolder, "store"));
+        PhaseTrace.Mark("open store");
         var db = StateDb.Open(Path.Combine(options.StateFolder, StateDb.FileName));
-        PhaseTrace.Mark("open store + database");
+        PhaseTrace.Mark("open database");
         return new Engine(options, store, db);
     }
 
@@ -217,8 +218,14 @@ public sealed partial class Engine : IDisposable
             BackUpDrifted(drifts);
         }
 
-        // The payloads must be durable before the intent says they may be used.
-        Store.Sync();
+        // The payloads must be durable before the intent says they may be used. A compile stores them without fsyncs;
+        // a recorded generation's payloads were made durable before its first switch, and backups are added durably,
+        // so switching back to one needs no syncfs (which flushes every dirty page of the file system, not only ours).
+        if (target.Existing is null)
+        {
+            Store.Sync();
+        }
+
         var intent = Db.BeginIntent(new IntentStart(current?.Number, target.JournalId, target.Commit, target.Branch, target.Track, _options.HostId,
             PlanText(plan), target.Existing));
         PhaseTrace.Mark("store sync + begin intent");
@@ -537,9 +544,17 @@ public sealed partial class Engine : IDisposable
             return null;
         }
 
-        using var source = GitSource.Open(repo);
-        var commit = source.Resolve(target);
-        return commit.Sha == current.Commit && Memo.Find(commit.Sha, _options.HostId) == current.Journal && Store.Contains(current.Journal) ? current : null;
+        // The ref files usually answer without loading libgit2. When they name another object (even an annotated tag
+        // of the current commit) the answer is "compile": a target that compiles to the current journal still ends as
+        // "already there", only later. When they cannot be read plainly, libgit2 resolves the revision.
+        var sha = RefPeek.Peek(repo, target);
+        if (sha is null)
+        {
+            using var source = GitSource.Open(repo);
+            sha = source.Resolve(target).Sha;
+        }
+
+        return sha == current.Commit && Memo.Find(sha, _options.HostId) == current.Journal && Store.Contains(current.Journal) ? current : null;
     }
 
     private CompileMemo Memo => new(Path.Combine(_options.StateFolder, "compile-memo"));
