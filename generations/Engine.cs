@@ -284,7 +284,11 @@ public sealed partial class Engine : IDisposable
                 _options.Report($"warning: {warning}");
             });
         PhaseTrace.Mark("apply setup");
-        new Applier(_fs, Store, Accounts(), hooks) { VerifyBeforeRemove = verifyBeforeRemove, TrustPreflight = trustPreflight }.Apply(plan, start);
+        using (EarlyWriteback.Start(_fs.Root, plan.Actions.Count - start))
+        {
+            new Applier(_fs, Store, Accounts(), hooks) { VerifyBeforeRemove = verifyBeforeRemove, TrustPreflight = trustPreflight }.Apply(plan, start);
+        }
+
         progress?.Flush();
         PhaseTrace.Mark("apply");
 
