@@ -32,6 +32,11 @@ public static class JournalParser
 {
     private static readonly SearchValues<char> Octal = SearchValues.Create("01234567");
 
+    // Where a bare word may end or go wrong: blanks, quotes, backslashes, control characters (and, in a list, its punctuation).
+    private const string BareSpecials = " \t\"\\\x7f\x00\x01\x02\x03\x04\x05\x06\x07\x08\x0a\x0b\x0c\x0d\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f";
+    private static readonly SearchValues<char> BareStop = SearchValues.Create(BareSpecials);
+    private static readonly SearchValues<char> ListItemStop = SearchValues.Create(BareSpecials + ",[]");
+
     /// <summary>Parses UTF-8 bytes; <paramref name="fileName"/> is only used to position problems and steps.</summary>
     public static JournalParseResult Parse(ReadOnlySpan<byte> utf8, string fileName)
     {
@@ -489,7 +494,7 @@ public static class JournalParser
             return new ValueList<string>(items);
         }
 
-        public string ReadString(string what, bool listItem, bool pooled = false)
+        public string ReadString(string what, bool listItem, bool pooled = false, bool keep = true)
         {
             if (AtEnd || IsSpace(Current))
             {
@@ -507,25 +512,18 @@ public static class JournalParser
                 throw new LineException(start + 1, $"expected {what}, found the source tag; a value starting with '@' must be quoted");
             }
 
-            while (!AtEnd && !IsSpace(Current))
+            // One vectorised search to the first character that ends the word or is not allowed in it.
+            var stop = _line[_pos..].IndexOfAny(listItem ? ListItemStop : BareStop);
+            _pos = stop < 0 ? _line.Length : _pos + stop;
+            if (!AtEnd && !IsSpace(Current) && !(listItem && Current is ',' or ']'))
             {
                 var ch = Current;
-                if (listItem && (ch == ',' || ch == ']'))
-                {
-                    break;
-                }
-
                 if (ch == '"' || ch == '\\' || ch < ' ' || ch == '\x7f')
                 {
                     throw new LineException(_pos + 1, $"character {Describe(ch)} is not allowed in a bare word; write the whole value in double quotes");
                 }
 
-                if (listItem && ch == '[')
-                {
-                    throw new LineException(_pos + 1, "'[' in a list item must be quoted");
-                }
-
-                _pos++;
+                throw new LineException(_pos + 1, "'[' in a list item must be quoted");
             }
 
             if (_pos == start)
@@ -533,7 +531,7 @@ public static class JournalParser
                 throw new LineException(start + 1, $"expected {what}");
             }
 
-            return pooled ? _pool.Get(_line[start.._pos]) : _line[start.._pos].ToString();
+            return !keep ? string.Empty : pooled ? _pool.Get(_line[start.._pos]) : _line[start.._pos].ToString();
         }
 
         /// <summary>Reads the optional source tag and checks that nothing follows it.</summary>
@@ -577,7 +575,8 @@ public static class JournalParser
                     throw new LineException(tagStart + 1, "expected the source tag as @file:line:col");
                 }
 
-                ReadString("a file name", listItem: false);
+                // Checked like any bare word; the word itself (file:line:col) is not kept.
+                ReadString("a file name", listItem: false, keep: false);
                 file = _pool.Get(token[..midColon]);
                 _pos = tagStart + 1 + midColon;
                 line = TagNumber(tagStart);
