@@ -13,10 +13,11 @@
 #                The harness is published ReadyToRun for this CPU exactly as ./gen publishes the CLI; a plain
 #                `dotnet build` would JIT-compile every GenStore method in each process (~700 methods, ~100 ms).
 # git objects are in the page cache (the repo was just written); "cold" means an empty store and cache.
-# Cold runs write into a fresh store folder and never right after deleting one: on an ext4 without a journal (this
-# VM's root) the inode allocator skips inodes freed in the last 60 s (360 s while their table block is dirty) one
-# by one (recently_deleted() in fs/ext4/ialloc.c), so creating 20,000 files just after `rm -rf` of 20,000 others
-# costs seconds of system time. That, not the compiler, made the old "cold, new process" figure 11.8 s.
+# Cold runs write into a fresh store folder and never within a minute of deleting many files: on an ext4 without a
+# journal (this VM's root) the inode allocator skips inodes freed in the last 60 s (360 s while their table block is
+# dirty) one by one (recently_deleted() in fs/ext4/ialloc.c), so creating 20,000 files just after `rm -rf` of 20,000
+# others (or after `git gc` pruned 20,000 loose objects) costs seconds of system time. That, not the compiler, made
+# the old "cold, new process" figure 11.8 s. Other jobs deleting many files on the same disk can still skew a run.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -27,6 +28,17 @@ export GEN_ARTIFACTS="${GEN_ARTIFACTS:-$here/artifacts}"
 export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
 export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@example.org GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@example.org
 mkdir -p "$work"
+
+# The time before which a cold run would meet inodes freed by a mass deletion (see above).
+settled=0
+deleted_many() { sync; settled=$(( $(date +%s) + 61 )); }
+settle() {
+  local now; now=$(date +%s)
+  if [ "$now" -lt "$settled" ]; then
+    echo "waiting $(( settled - now )) s after a mass deletion before a cold run (see the header)"
+    sleep $(( settled - now ))
+  fi
+}
 
 repo="$work/repo"
 if [ ! -d "$repo/.git" ]; then
@@ -51,12 +63,13 @@ with open(os.path.join(root, "main.gen"), "w") as f:
 print(f"generated {count} files, {total / 1e6:.1f} MB")
 PY
   git -C "$repo" init -q -b main
+  # No automatic gc, which would start in the background after a commit (20,000 loose objects) and compete with
+  # the measurements; instead one gc now, so the objects are packed, as in a fetched mirror.
+  git -C "$repo" config gc.auto 0
   git -C "$repo" add -A
   git -C "$repo" commit -q -m "synthetic tree"
-  # Packed, as a fetched mirror is; and no automatic gc, which would otherwise start in the background after a
-  # later commit (20,000 loose objects) and compete with the measurements.
-  git -C "$repo" config gc.auto 0
   git -C "$repo" gc -q
+  deleted_many
 fi
 
 harness="$work/harness"
@@ -116,10 +129,9 @@ bench=(dotnet "$harness/bin/harness.dll")
 state="$work/state"
 if [ -e "$state" ] || [ -e "$work/state-cold" ]; then
   rm -rf "$state" "$work/state-cold"
-  sync
-  echo "removed the stores of an earlier run; waiting 61 s so ext4 does not skip their freed inodes (see above)"
-  sleep 61
+  deleted_many
 fi
+settle
 uptime
 
 start=$(date +%s%N)
