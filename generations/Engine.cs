@@ -201,7 +201,7 @@ public sealed partial class Engine : IDisposable
         // A generation that was applied successfully passed every static check then, and a journal never changes; what
         // the root may have changed since (a parent folder, an account) fails its action, and the switch is undone.
         var checkedBefore = target.Existing is { } number && Db.Get(number)?.Result == GenerationResult.Ok;
-        CheckJournal(target.Journal, plan, payloadsOnly: checkedBefore);
+        CheckJournal(target.Journal, plan, payloadsOnly: checkedBefore, payloadsStored: target.PayloadsStored);
         PhaseTrace.Mark("check target journal");
 
         // Preflight: nothing has been touched yet, so stopping here leaves the machine exactly as it was.
@@ -440,7 +440,7 @@ public sealed partial class Engine : IDisposable
         _options.Report($"gen: backed up {drifts.Count} drifted path(s) before overwriting them; see 'gen backups'");
     }
 
-    private void CheckJournal(Journal.Journal journal, Plan plan, bool payloadsOnly)
+    private void CheckJournal(Journal.Journal journal, Plan plan, bool payloadsOnly, bool payloadsStored)
     {
         // Only the payloads this switch writes are read from the store; the others are already on disk (and a journal
         // just compiled had all of them stored by the compile). Looking up 20,000 objects for a 1-file change is waste.
@@ -455,9 +455,9 @@ public sealed partial class Engine : IDisposable
             return;
         }
 
+        // A journal compiled in this process had every payload put into (or found in) the store by that compile.
         var written = writes.Select(c => c.Payload).ToHashSet();
-
-        var problems = JournalChecker.Check(journal, new CheckOptions { Root = _fs.Root, PayloadExists = id => !written.Contains(id) || Store.Contains(id) });
+        var problems = JournalChecker.Check(journal, new CheckOptions { Root = _fs.Root, PayloadExists = payloadsStored ? null : id => !written.Contains(id) || Store.Contains(id) });
         if (problems.Count > 0)
         {
             var first = problems[0];
@@ -533,7 +533,7 @@ public sealed partial class Engine : IDisposable
         var journal = result.GetJournalOrThrow();
         Memo.Remember(commit.Sha, _options.HostId, result.JournalId!.Value);
         var branch = Regex.IsMatch(target, "^[0-9a-f]{4,40}$") ? null : target;
-        return new Target(result.JournalId!.Value, journal, commit.Sha, branch, null);
+        return new Target(result.JournalId!.Value, journal, commit.Sha, branch, null) { PayloadsStored = true };
     }
 
     /// <summary>The current generation when <paramref name="target"/> is a revision that compiles to its journal, known without compiling; else null.</summary>
@@ -617,26 +617,34 @@ public sealed partial class Engine : IDisposable
             }
         }
 
+        // One lstat per path; a deploy's 20,000 of them are spread over the cores like its writes. Host paths are
+        // resolved first, in order: RootFs caches what it resolves and is not safe to share between threads.
+        var paths = plan.ChangedPaths();
+        var hosts = paths.Select(p => wanted.ContainsKey(p) ? _fs.HostPath(p) : null).ToArray();
+        var entries = new PathCacheEntry?[paths.Count];
+        Parallel.For(0, paths.Count, new ParallelOptions { MaxDegreeOfParallelism = paths.Count >= 1024 ? Environment.ProcessorCount : 1 }, i =>
+            entries[i] = hosts[i] is { } host ? CacheEntry(wanted[paths[i]], host) : null);
+
         var upserts = new List<PathCacheEntry>();
         var removals = new List<string>();
-        foreach (var path in plan.ChangedPaths())
+        for (var i = 0; i < paths.Count; i++)
         {
-            if (wanted.TryGetValue(path, out var step) && CacheEntry(step) is { } entry)
+            if (entries[i] is { } entry)
             {
                 upserts.Add(entry);
             }
             else
             {
-                removals.Add(path);
+                removals.Add(paths[i]);
             }
         }
 
         return PathCacheUpdate.Delta(upserts, removals);
     }
 
-    private PathCacheEntry? CacheEntry(Step step)
+    private static PathCacheEntry? CacheEntry(Step step, string host)
     {
-        if (!Posix.TryLstat(_fs.HostPath(step.Identity.Name), out var s))
+        if (!Posix.TryLstat(host, out var s))
         {
             return null;
         }
@@ -660,5 +668,9 @@ public sealed partial class Engine : IDisposable
     /// <summary>A journal being loaded in the background, and which one it is.</summary>
     private sealed record Preloaded(ObjectId? Journal, Task<Journal.Journal> Parsed);
 
-    private sealed record Target(ObjectId JournalId, Journal.Journal Journal, string? Commit, string? Branch, int? Existing, string? Track = null);
+    private sealed record Target(ObjectId JournalId, Journal.Journal Journal, string? Commit, string? Branch, int? Existing, string? Track = null)
+    {
+        /// <summary>True when this process just compiled the journal into the store, so every payload is known present.</summary>
+        public bool PayloadsStored { get; init; }
+    }
 }
