@@ -64,12 +64,12 @@ print(f"generated {count} files, {total / 1e6:.1f} MB")
 PY
   git -C "$repo" init -q -b main
   # No automatic gc, which would start in the background after a commit (20,000 loose objects) and compete with
-  # the measurements; instead one gc now, so the objects are packed, as in a fetched mirror.
+  # the measurements. Instead the objects are packed now, as in a fetched mirror (libgit2 looks in packs first),
+  # without -d: pruning the 20,000 loose copies would be exactly the mass deletion the cold runs must not follow.
   git -C "$repo" config gc.auto 0
   git -C "$repo" add -A
   git -C "$repo" commit -q -m "synthetic tree"
-  git -C "$repo" gc -q
-  deleted_many
+  git -C "$repo" repack -a -q
 fi
 
 harness="$work/harness"
