@@ -27,9 +27,10 @@ internal sealed class EarlyWriteback : IDisposable
                 {
                     Posix.SyncFs(root);
                 }
-                catch (IOException)
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
-                    // Best effort: the final syncfs reports what matters.
+                    // Best effort, and an exception escaping this thread would end the process: the final syncfs
+                    // (on the engine's thread) is the one that reports what matters.
                     return;
                 }
             }
