@@ -1,4 +1,5 @@
 using GenStore.Config;
+using LibGit2Sharp;
 
 namespace GenStore.Git;
 
@@ -11,9 +12,10 @@ public sealed record GitCommit(string Sha, string Summary)
 
 /// <summary>A local git repository (bare or with a work tree), read through libgit2: revisions, trees and blobs at a commit.</summary>
 /// <remarks>
-/// Opening and resolving go straight to Debian's libgit2 (<see cref="NativeGit"/>), like listing trees and reading
-/// blobs: LibGit2Sharp's start-up (its native bootstrap, the repository object and its lazy members, the lookup) cost
-/// 35-60 ms of every <c>gen compile</c> and <c>gen switch</c> process, for three libgit2 calls.
+/// Revision names and expressions (branches, tags, short hashes, <c>HEAD~2</c>) are resolved by LibGit2Sharp. A full
+/// commit hash, which is what the agent, rollbacks and scripts pass, needs no revision parsing, so it is looked up
+/// straight in Debian's libgit2 (<see cref="NativeGit"/>), like listing trees and reading blobs: LibGit2Sharp's
+/// start-up (its native bootstrap and repository object) costs 35-60 ms of a process that only needs one lookup.
 /// </remarks>
 public sealed class GitSource : IDisposable
 {
@@ -23,6 +25,7 @@ public sealed class GitSource : IDisposable
 
     private readonly string _gitFolder;
     private IntPtr _repository;
+    private Repository? _names;
 
     private GitSource(string path, string gitFolder, IntPtr repository)
     {
@@ -68,9 +71,12 @@ public sealed class GitSource : IDisposable
     {
         ArgumentNullException.ThrowIfNull(revision);
         ObjectDisposedException.ThrowIf(_repository == IntPtr.Zero, this);
+        if (!IsFullHash(revision))
+        {
+            return ResolveName(revision);
+        }
 
-        // Unknown names, ambiguous short hashes and malformed expressions all fail here.
-        if (revision.Length == 0 || NativeGit.RevparseSingle(out var found, _repository, revision) < 0)
+        if (NativeGit.RevparseSingle(out var found, _repository, revision) < 0)
         {
             throw NoCommit(revision, "names no commit");
         }
@@ -101,6 +107,44 @@ public sealed class GitSource : IDisposable
         }
     }
 
+    private GitCommit ResolveName(string revision)
+    {
+        GitObject? found;
+        try
+        {
+            _names ??= new Repository(_gitFolder);
+            found = revision.Length == 0 ? null : _names.Lookup(revision);
+        }
+        catch (LibGit2SharpException)
+        {
+            // Ambiguous short hashes and malformed revision syntax end up here.
+            found = null;
+        }
+
+        var commit = found switch
+        {
+            Commit c => c,
+            TagAnnotation t => t.Target.Peel<Commit>(),
+            _ => null,
+        };
+        if (commit is null)
+        {
+            var what = found switch
+            {
+                null => "names no commit",
+                Tree => "names a tree, not a commit",
+                Blob => "names a blob, not a commit",
+                _ => "names a tag of something else, not a commit",
+            };
+            throw NoCommit(revision, what);
+        }
+
+        return new GitCommit(commit.Sha, commit.MessageShort);
+    }
+
+    private static bool IsFullHash(string revision) =>
+        revision.Length == 40 && revision.All(char.IsAsciiHexDigit);
+
     /// <summary>The file tree at a commit, for the compiler to read.</summary>
     public GitTree TreeAt(GitCommit commit)
     {
@@ -111,6 +155,8 @@ public sealed class GitSource : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
+        _names?.Dispose();
+        _names = null;
         if (_repository != IntPtr.Zero)
         {
             NativeGit.RepositoryFree(_repository);

@@ -61,6 +61,18 @@ public sealed class GitSourceTests
     }
 
     [Fact]
+    public void A_full_hash_of_a_tree_is_not_a_commit_either()
+    {
+        // Full hashes skip LibGit2Sharp's revision parser and go straight to libgit2: the answer must be the same.
+        using var repo = ThreeCommits(out _);
+        using var source = GitSource.Open(repo.Path);
+        var tree = repo.Git("rev-parse HEAD^{tree}").Trim();
+
+        var error = Assert.Throws<InputException>(() => source.Resolve(tree));
+        Assert.Contains("names a tree, not a commit", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_folder_that_is_not_a_repository_is_an_input_error()
     {
         using var dir = new TempDir();
