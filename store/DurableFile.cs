@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
 
 namespace GenStore.Store;
@@ -108,7 +107,7 @@ public static class DurableFile
     {
         for (var attempt = 0; ; attempt++)
         {
-            var name = $"{TempPrefix}{Environment.ProcessId}-{Environment.CurrentManagedThreadId}-{Interlocked.Increment(ref _counter)}-{RandomNumberGenerator.GetHexString(8, lowercase: true)}";
+            var name = $"{TempPrefix}{Environment.ProcessId}-{Environment.CurrentManagedThreadId}-{Interlocked.Increment(ref _counter)}-{Random.Shared.Next():x8}";
             var temp = Path.Combine(folder, name);
             try
             {
@@ -116,7 +115,10 @@ public static class DurableFile
             }
             catch (IOException e) when (e.HResult == 17 && attempt < 8)
             {
-                // Name taken (a recycled pid's leftover): pick another random suffix.
+                // Name taken (a recycled pid's leftover, or a name planted by someone who can write here: O_EXCL
+                // and O_NOFOLLOW never open it): pick another random suffix. The suffix only has to be hard to
+                // guess, not secret, so it comes from Random.Shared: the cryptographic generator loads OpenSSL on
+                // first use, 5-10 ms of a short command's start-up.
             }
         }
     }

@@ -400,7 +400,7 @@ internal sealed class BlobCache
         // Not synced: a lost or torn claims file only means checking every record once more.
         try
         {
-            WriteUnsynced(CheckedPath, observed.ToBytes());
+            DurableFile.Write(CheckedPath, observed.ToBytes(), UnixFileMode.UserRead | UnixFileMode.UserWrite, sync: false);
             _claims = observed;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -408,32 +408,6 @@ internal sealed class BlobCache
             // Only speed is lost.
         }
     }
-
-    // Temp file, then rename: readers see the old file or the new one. DurableFile would pick a random temp name,
-    // and the first use of the random generator loads OpenSSL, ~5-10 ms of a warm compile; the process and thread id
-    // and a counter are unique enough for a file nobody else writes under that name.
-    private static void WriteUnsynced(string path, byte[] content)
-    {
-        var temp = $"{path}.{Environment.ProcessId}-{Environment.CurrentManagedThreadId}-{Interlocked.Increment(ref _tempCounter)}.tmp";
-        Posix.Unlink(temp);
-        try
-        {
-            using (var handle = Posix.CreateExclusive(temp))
-            {
-                RandomAccess.Write(handle, content, 0);
-                Posix.Fchmod(handle, UnixFileMode.UserRead | UnixFileMode.UserWrite, temp);
-            }
-
-            Posix.Rename(temp, path);
-        }
-        catch
-        {
-            Posix.Unlink(temp);
-            throw;
-        }
-    }
-
-    private static long _tempCounter;
 
     private void Rewrite()
     {
