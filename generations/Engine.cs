@@ -583,15 +583,24 @@ public sealed partial class Engine : IDisposable
 
     private static DiffStats Stats(Plan plan)
     {
-        int added = 0, removed = 0, changed = 0;
-        foreach (var group in plan.Actions.GroupBy(a => a.Identity))
+        // The kinds of action per identity as bit flags, keyed by string: framework collections over a value type of
+        // ours (StepIdentity) have no ReadyToRun code and would be JIT-compiled in every switch.
+        const int Did = 1, Undid = 2, Changed = 4;
+        var kinds = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var action in plan.Actions)
         {
-            var kinds = group.Select(a => a.Kind).ToList();
-            if (kinds.Contains(PlanActionKind.Change) || (kinds.Contains(PlanActionKind.Do) && kinds.Contains(PlanActionKind.Undo)))
+            var key = BackupBook.Key(action.Identity);
+            kinds[key] = kinds.GetValueOrDefault(key) | action.Kind switch { PlanActionKind.Do => Did, PlanActionKind.Undo => Undid, _ => Changed };
+        }
+
+        int added = 0, removed = 0, changed = 0;
+        foreach (var flags in kinds.Values)
+        {
+            if ((flags & Changed) != 0 || flags == (Did | Undid))
             {
                 changed++;
             }
-            else if (kinds.Contains(PlanActionKind.Do))
+            else if ((flags & Did) != 0)
             {
                 added++;
             }
@@ -622,8 +631,18 @@ public sealed partial class Engine : IDisposable
         var paths = plan.ChangedPaths();
         var hosts = paths.Select(p => wanted.ContainsKey(p) ? _fs.HostPath(p) : null).ToArray();
         var entries = new PathCacheEntry?[paths.Count];
-        Parallel.For(0, paths.Count, new ParallelOptions { MaxDegreeOfParallelism = paths.Count >= 1024 ? Environment.ProcessorCount : 1 }, i =>
-            entries[i] = hosts[i] is { } host ? CacheEntry(wanted[paths[i]], host) : null);
+        if (paths.Count >= 1024)
+        {
+            Parallel.For(0, paths.Count, i => entries[i] = hosts[i] is { } host ? CacheEntry(wanted[paths[i]], host) : null);
+        }
+        else
+        {
+            // Small plans stay on this thread: the parallel loop's own code is JIT-compiled on first use.
+            for (var i = 0; i < paths.Count; i++)
+            {
+                entries[i] = hosts[i] is { } host ? CacheEntry(wanted[paths[i]], host) : null;
+            }
+        }
 
         var upserts = new List<PathCacheEntry>();
         var removals = new List<string>();

@@ -34,7 +34,9 @@ public static class JournalDiff
 
         // (action, priority): undos first in reverse old order, then dos and changes in new order.
         var actions = new List<PlanAction>();
-        var priority = new List<long>();
+        // Priorities in a plain array (at most one action per old step and one per new step): framework collections over
+        // value types (List<long>, PriorityQueue<int, long>) have no ReadyToRun code and were JIT-compiled in every switch.
+        var priority = new long[oldSteps.Count + newSteps.Count];
         HashSet<StepIdentity>? onlyNew = null;
         for (var j = 0; j < newSteps.Count; j++)
         {
@@ -52,7 +54,7 @@ public static class JournalDiff
                 if ((onlyNew ??= []).Add(step.Identity))
                 {
                     actions.Add(PlanAction.Create(step));
-                    priority.Add(DoPriority(j));
+                    priority[actions.Count - 1] = DoPriority(j);
                 }
 
                 continue;
@@ -67,14 +69,14 @@ public static class JournalDiff
             if (before.GetType() == step.GetType())
             {
                 actions.Add(PlanAction.Modify(before, step));
-                priority.Add(DoPriority(j));
+                priority[actions.Count - 1] = DoPriority(j);
             }
             else
             {
                 actions.Add(PlanAction.Remove(before));
-                priority.Add(UndoPriority(i));
+                priority[actions.Count - 1] = UndoPriority(i);
                 actions.Add(PlanAction.Create(step));
-                priority.Add(DoPriority(j));
+                priority[actions.Count - 1] = DoPriority(j);
             }
         }
 
@@ -83,7 +85,7 @@ public static class JournalDiff
             if (!matchedOld[i] && rest![oldSteps[i].Identity] == i)
             {
                 actions.Add(PlanAction.Remove(oldSteps[i]));
-                priority.Add(UndoPriority(i));
+                priority[actions.Count - 1] = UndoPriority(i);
             }
         }
 
@@ -140,7 +142,7 @@ public static class JournalDiff
 
     private static long DoPriority(int newIndex) => newIndex;
 
-    private static PlanAction[] Order(List<PlanAction> actions, List<long> priority)
+    private static PlanAction[] Order(List<PlanAction> actions, long[] priority)
     {
         var edges = BuildEdges(actions);
         var indegree = new int[actions.Count];
@@ -152,12 +154,12 @@ public static class JournalDiff
             }
         }
 
-        var ready = new PriorityQueue<int, long>();
+        var ready = new MinHeap(priority);
         for (var a = 0; a < actions.Count; a++)
         {
             if (indegree[a] == 0)
             {
-                ready.Enqueue(a, priority[a]);
+                ready.Push(a);
             }
         }
 
@@ -173,7 +175,7 @@ public static class JournalDiff
                 break;
             }
 
-            var next = ready.Dequeue();
+            var next = ready.Pop();
             emitted[next] = true;
             ordered.Add(actions[next]);
             if (edges.TryGetValue(next, out var targets))
@@ -182,7 +184,7 @@ public static class JournalDiff
                 {
                     if (--indegree[to] == 0)
                     {
-                        ready.Enqueue(to, priority[to]);
+                        ready.Push(to);
                     }
                 }
             }
@@ -195,8 +197,8 @@ public static class JournalDiff
     {
         var pathNew = new Dictionary<string, int>(StringComparer.Ordinal);
         var pathUndo = new Dictionary<string, int>(StringComparer.Ordinal);
-        var accountNew = new Dictionary<StepIdentity, int>();
-        var accountUndo = new Dictionary<StepIdentity, int>();
+        var accountNew = new IdentityTable();
+        var accountUndo = new IdentityTable();
         for (var a = 0; a < actions.Count; a++)
         {
             var action = actions[a];
@@ -208,7 +210,7 @@ public static class JournalDiff
             }
             else
             {
-                target![id] = a;
+                target!.Set(id, a);
             }
         }
 
@@ -314,6 +316,86 @@ public static class JournalDiff
                 }
 
                 break;
+        }
+    }
+
+    /// <summary>Action indexes by identity, one string-keyed table per identity kind (see the note on <c>priority</c>).</summary>
+    private sealed class IdentityTable
+    {
+        private readonly Dictionary<string, int>?[] _byKind = new Dictionary<string, int>?[4];
+
+        public void Set(StepIdentity id, int value) => (_byKind[(int)id.Kind] ??= new(StringComparer.Ordinal))[id.Name] = value;
+
+        public bool TryGetValue(StepIdentity id, out int value)
+        {
+            value = 0;
+            return _byKind[(int)id.Kind] is { } table && table.TryGetValue(id.Name, out value);
+        }
+    }
+
+    /// <summary>A binary min-heap of action indexes ordered by their (unique) priorities.</summary>
+    private sealed class MinHeap(long[] priority)
+    {
+        private int[] _items = new int[16];
+
+        public int Count { get; private set; }
+
+        public void Push(int item)
+        {
+            if (Count == _items.Length)
+            {
+                Array.Resize(ref _items, Count * 2);
+            }
+
+            var i = Count++;
+            while (i > 0)
+            {
+                var parent = (i - 1) / 2;
+                if (priority[_items[parent]] <= priority[item])
+                {
+                    break;
+                }
+
+                _items[i] = _items[parent];
+                i = parent;
+            }
+
+            _items[i] = item;
+        }
+
+        public int Pop()
+        {
+            var top = _items[0];
+            var last = _items[--Count];
+            var i = 0;
+            while (true)
+            {
+                var child = (2 * i) + 1;
+                if (child >= Count)
+                {
+                    break;
+                }
+
+                if (child + 1 < Count && priority[_items[child + 1]] < priority[_items[child]])
+                {
+                    child++;
+                }
+
+                if (priority[last] <= priority[_items[child]])
+                {
+                    break;
+                }
+
+                _items[i] = _items[child];
+                i = child;
+            }
+
+            if (Count > 0)
+            {
+                _items[i] = last;
+            }
+
+            return top;
         }
     }
 }

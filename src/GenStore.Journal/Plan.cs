@@ -79,6 +79,21 @@ public sealed class Plan
     }
 
     /// <summary>The paths the plan creates, changes or removes, each once.</summary>
-    public IReadOnlyList<string> ChangedPaths() =>
-        [.. ChangedIdentities().Where(i => i.Kind == IdentityKind.Path).Select(i => i.Name)];
+    /// <remarks>Keyed by string rather than by <see cref="StepIdentity"/>: framework collections over a value type of
+    /// ours have no ReadyToRun code and are JIT-compiled in every gen process, which a switch pays for.</remarks>
+    public IReadOnlyList<string> ChangedPaths()
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var list = new List<string>();
+        foreach (var action in Actions)
+        {
+            var identity = action.Identity;
+            if (identity.Kind == IdentityKind.Path && seen.Add(identity.Name))
+            {
+                list.Add(identity.Name);
+            }
+        }
+
+        return list;
+    }
 }

@@ -163,4 +163,25 @@ public sealed class JournalDiffTests
         Assert.Throws<InvalidOperationException>(() => new MachineModel([RandomJournals.External]).Apply(new Plan([.. plan.Actions.Reverse()])));
         Assert.Throws<InvalidOperationException>(() => model.Apply(new Plan([.. JournalDiff.Plan(journal, Journal.Empty).Actions.Reverse()])));
     }
+
+    [Fact]
+    public void Hundreds_of_undos_come_in_reverse_old_order_before_the_dos_in_new_order()
+    {
+        var old = new System.Text.StringBuilder("gen-journal 1\nEXTERNAL /e\nMKDIR /e/d 0755 root root\n");
+        var @new = new System.Text.StringBuilder("gen-journal 1\nEXTERNAL /e\nMKDIR /e/d 0755 root root\n");
+        for (var i = 0; i < 300; i++)
+        {
+            // Shuffled names, so that neither order is the order of the names.
+            old.Append(System.Globalization.CultureInfo.InvariantCulture, $"COPY /e/d/old{(i * 7919) % 300:D3} {TestData.Id(1)} 0644 root root\n");
+            @new.Append(System.Globalization.CultureInfo.InvariantCulture, $"COPY /e/d/new{(i * 104729) % 300:D3} {TestData.Id(2)} 0644 root root\n");
+        }
+
+        var oldJournal = TestData.Parse(old.ToString());
+        var newJournal = TestData.Parse(@new.ToString());
+        var plan = JournalDiff.Plan(oldJournal, newJournal);
+
+        var expected = oldJournal.Steps.Skip(1).Reverse().Select(PlanAction.Remove)
+            .Concat(newJournal.Steps.Skip(1).Select(PlanAction.Create));
+        Assert.Equal(expected, plan.Actions);
+    }
 }
