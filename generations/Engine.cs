@@ -218,14 +218,10 @@ public sealed partial class Engine : IDisposable
             BackUpDrifted(drifts);
         }
 
-        // The payloads must be durable before the intent says they may be used. A compile stores them without fsyncs;
-        // a recorded generation's payloads were made durable before its first switch, and backups are added durably,
-        // so switching back to one needs no syncfs (which flushes every dirty page of the file system, not only ours).
-        if (target.Existing is null)
-        {
-            Store.Sync();
-        }
-
+        // The payloads and the journal must be durable before the intent names them, and they are: the compile makes
+        // them so before it returns (an fsync per object when there are few, else one store syncfs: ConfigCompiler,
+        // PayloadHasher.Durable), a recorded generation's were before its first switch, and backups are added durably.
+        // A second syncfs here flushed every dirty page of the whole file system, ~200 ms on a busy one for a 1-file switch.
         var intent = Db.BeginIntent(new IntentStart(current?.Number, target.JournalId, target.Commit, target.Branch, target.Track, _options.HostId,
             PlanText(plan), target.Existing));
         PhaseTrace.Mark("store sync + begin intent");
