@@ -229,7 +229,7 @@ public sealed partial class Engine : IDisposable
         var clock = Stopwatch.StartNew();
         try
         {
-            Execute(plan, start: 0, warnings, verifyBeforeRemove: false, trustPreflight: true);
+            Execute(plan, start: 0, warnings, verifyBeforeRemove: false, trustPreflight: true, fsyncEach: !plan.Actions.Any(a => a.Identity.Kind is IdentityKind.User or IdentityKind.Group));
         }
         catch (Exception e) when (e is GenException or IOException or UnauthorizedAccessException)
         {
@@ -246,7 +246,7 @@ public sealed partial class Engine : IDisposable
         return new SwitchOutcome(current, generation, plan, Stats(plan), AlreadyThere: false, warnings, triggers);
     }
 
-    private void Execute(Plan plan, int start, List<string> warnings, bool verifyBeforeRemove, bool trustPreflight = false)
+    private void Execute(Plan plan, int start, List<string> warnings, bool verifyBeforeRemove, bool trustPreflight = false, bool fsyncEach = false)
     {
         var backups = new BackupBook(Db);
         // A repair has no intent: it rewrites paths of the current generation, so there is nothing to resume.
@@ -288,9 +288,10 @@ public sealed partial class Engine : IDisposable
         progress?.Flush();
         PhaseTrace.Mark("apply");
 
-        // One syncfs per filesystem instead of an fsync per file (DESIGN §8 step 2); it must come before the commit.
-        _fs.SyncAll();
-        Store.Sync();
+        // One syncfs per filesystem instead of an fsync per file (DESIGN §8 step 2), or for a small change without
+        // accounts an fsync per changed entry and folder; either must come before the commit. The store needs no sync:
+        // its new objects (the compile's, backups) were made durable when they were added.
+        _fs.SyncAll(fsyncEach);
         PhaseTrace.Mark("syncfs");
     }
 

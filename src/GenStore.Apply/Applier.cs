@@ -327,6 +327,7 @@ public sealed class Applier
             {
                 Posix.Chmod(host, (UnixFileMode)prior.Mode);
                 Posix.Lchown(host, (uint)prior.Uid, (uint)prior.Gid);
+                _fs.Touched(host);
             }
 
             MarkRestored(prior);

@@ -15,6 +15,11 @@ public sealed class RootFs
     private readonly Dictionary<ulong, string> _devices = [];
     private readonly HashSet<string> _touchedFolders = new(StringComparer.Ordinal);
 
+    // The entries changed so far, kept only while few: a small change is made durable with an fsync per entry and
+    // folder, because a syncfs flushes every dirty page of the file system, whoever wrote it.
+    private const int FsyncEachLimit = 64;
+    private readonly List<string> _touchedEntries = [];
+
     /// <summary>The filesystem under <paramref name="root"/> (<c>/</c> in production).</summary>
     public RootFs(string root)
     {
@@ -44,6 +49,11 @@ public sealed class RootFs
     public void Touched(string hostPath)
     {
         var folder = Path.GetDirectoryName(hostPath) ?? Root;
+        if (_touchedEntries.Count <= FsyncEachLimit)
+        {
+            _touchedEntries.Add(hostPath);
+        }
+
 
         // A deploy writes thousands of files into a few hundred folders: look at each folder's device once.
         if (_touchedFolders.Add(folder) && Posix.TryLstat(folder, out var status))
@@ -53,8 +63,16 @@ public sealed class RootFs
     }
 
     /// <summary>Makes every write under the root durable, with one <c>syncfs</c> per filesystem touched.</summary>
-    public void SyncAll()
+    /// <param name="fsyncEach">True lets a change of at most a few dozen files and folders (and no symlinks) be made
+    /// durable with an fsync of each changed entry and of each folder they are in instead; the caller passes it only
+    /// when every change went through <see cref="Touched"/> (no accounts, no other writes).</param>
+    public void SyncAll(bool fsyncEach = false)
     {
+        if (fsyncEach && _touchedEntries.Count <= FsyncEachLimit && TrySyncEach())
+        {
+            return;
+        }
+
         if (_devices.Count == 0)
         {
             Posix.SyncFs(Root);
@@ -71,6 +89,50 @@ public sealed class RootFs
                 Posix.SyncFs(Root);
             }
         }
+    }
+
+    /// <summary>fsyncs each touched entry (its content and attributes) and each folder holding one (its names); false,
+    /// having changed nothing that matters, when an entry is a symlink or cannot be opened, so the caller syncfs'es.</summary>
+    private bool TrySyncEach()
+    {
+        foreach (var entry in _touchedEntries)
+        {
+            // A symlink cannot be opened to fsync it; whether its folder's fsync covers it depends on the file system.
+            if (Posix.TryLstat(entry, out var status) && !(status.IsFile || status.IsDirectory))
+            {
+                return false;
+            }
+        }
+
+        try
+        {
+            foreach (var entry in _touchedEntries)
+            {
+                if (!Posix.TryLstat(entry, out var status))
+                {
+                    // Removed: its folder's fsync below makes the removal durable.
+                    continue;
+                }
+
+                using var handle = status.IsDirectory ? Posix.OpenDirectory(entry) : Posix.OpenReadNoFollow(entry);
+                Posix.Fsync(handle, entry);
+            }
+
+            foreach (var folder in _touchedEntries.Select(e => Path.GetDirectoryName(e) ?? Root).Distinct(StringComparer.Ordinal))
+            {
+                if (Directory.Exists(folder))
+                {
+                    Posix.FsyncDirectory(folder);
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A file gen may not read back (a write-only mode without root), or one replaced meanwhile: syncfs instead.
+            return false;
+        }
+
+        return true;
     }
 
     private string ResolveFolder(string path)
