@@ -117,7 +117,14 @@ internal static class Ordering
             }
         }
 
-        var ready = new IndexHeap(decls.Count);
+        // The ready step declared first comes out first: a declaration's key is its own index.
+        var declared = new long[decls.Count];
+        for (var i = 0; i < declared.Length; i++)
+        {
+            declared[i] = i;
+        }
+
+        var ready = new IndexHeap(declared);
         for (var i = 0; i < decls.Count; i++)
         {
             if (waiting[i] == 0)
@@ -242,73 +249,5 @@ internal static class Ordering
     {
         var slash = path.LastIndexOf('/');
         return slash <= 0 ? null : path[..slash];
-    }
-
-    /// <summary>A binary min-heap of declaration indexes: the ready step declared first comes out first.</summary>
-    /// <remarks>Own code rather than <c>PriorityQueue&lt;int, int&gt;</c>, whose instantiation every new process JIT-compiled.</remarks>
-    private sealed class IndexHeap(int capacity)
-    {
-        private int[] _items = new int[Math.Max(capacity, 4)];
-        private int _count;
-
-        public void Push(int value)
-        {
-            if (_count == _items.Length)
-            {
-                Array.Resize(ref _items, _count * 2);
-            }
-
-            var i = _count++;
-            while (i > 0)
-            {
-                var parent = (i - 1) / 2;
-                if (_items[parent] <= value)
-                {
-                    break;
-                }
-
-                _items[i] = _items[parent];
-                i = parent;
-            }
-
-            _items[i] = value;
-        }
-
-        public bool TryPop(out int value)
-        {
-            if (_count == 0)
-            {
-                value = 0;
-                return false;
-            }
-
-            value = _items[0];
-            var last = _items[--_count];
-            var i = 0;
-            while (true)
-            {
-                var child = (2 * i) + 1;
-                if (child >= _count)
-                {
-                    break;
-                }
-
-                if (child + 1 < _count && _items[child + 1] < _items[child])
-                {
-                    child++;
-                }
-
-                if (last <= _items[child])
-                {
-                    break;
-                }
-
-                _items[i] = _items[child];
-                i = child;
-            }
-
-            _items[i] = last;
-            return true;
-        }
     }
 }

@@ -154,7 +154,7 @@ public static class JournalDiff
             }
         }
 
-        var ready = new MinHeap(priority);
+        var ready = new IndexHeap(priority);
         for (var a = 0; a < actions.Count; a++)
         {
             if (indegree[a] == 0)
@@ -167,7 +167,7 @@ public static class JournalDiff
         var emitted = new bool[actions.Count];
         while (ordered.Count < actions.Count)
         {
-            if (ready.Count == 0)
+            if (!ready.TryPop(out var next))
             {
                 // Only journals that fail the static checks can make a cycle; fall back to the base order for the rest.
                 var rest = Enumerable.Range(0, actions.Count).Where(a => !emitted[a]).OrderBy(a => priority[a]);
@@ -175,7 +175,6 @@ public static class JournalDiff
                 break;
             }
 
-            var next = ready.Pop();
             emitted[next] = true;
             ordered.Add(actions[next]);
             if (edges.TryGetValue(next, out var targets))
@@ -330,72 +329,6 @@ public static class JournalDiff
         {
             value = 0;
             return _byKind[(int)id.Kind] is { } table && table.TryGetValue(id.Name, out value);
-        }
-    }
-
-    /// <summary>A binary min-heap of action indexes ordered by their (unique) priorities.</summary>
-    private sealed class MinHeap(long[] priority)
-    {
-        private int[] _items = new int[16];
-
-        public int Count { get; private set; }
-
-        public void Push(int item)
-        {
-            if (Count == _items.Length)
-            {
-                Array.Resize(ref _items, Count * 2);
-            }
-
-            var i = Count++;
-            while (i > 0)
-            {
-                var parent = (i - 1) / 2;
-                if (priority[_items[parent]] <= priority[item])
-                {
-                    break;
-                }
-
-                _items[i] = _items[parent];
-                i = parent;
-            }
-
-            _items[i] = item;
-        }
-
-        public int Pop()
-        {
-            var top = _items[0];
-            var last = _items[--Count];
-            var i = 0;
-            while (true)
-            {
-                var child = (2 * i) + 1;
-                if (child >= Count)
-                {
-                    break;
-                }
-
-                if (child + 1 < Count && priority[_items[child + 1]] < priority[_items[child]])
-                {
-                    child++;
-                }
-
-                if (priority[last] <= priority[_items[child]])
-                {
-                    break;
-                }
-
-                _items[i] = _items[child];
-                i = child;
-            }
-
-            if (Count > 0)
-            {
-                _items[i] = last;
-            }
-
-            return top;
         }
     }
 }
