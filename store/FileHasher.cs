@@ -1,31 +1,32 @@
-using System.IO.MemoryMappedFiles;
 using System.Numerics;
 using System.Runtime.ExceptionServices;
-using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace GenStore.Store;
 
 /// <summary>Hashes files and streams with BLAKE3 in constant memory, and reports them the way b3sum does.</summary>
-public static partial class FileHasher
+public static class FileHasher
 {
     // Reads go through one buffer this big: large enough that each Update hands whole subtrees to the SIMD
     // kernels and the threads, small enough to keep memory flat.
     private const int BufferSize = 4 << 20;
 
-    // Regular files at least this long are hashed through memory-mapped windows of WindowSize bytes instead of
-    // read(): the kernel's page cache is hashed in place, with no copy, and only one window is mapped at a time,
-    // so resident memory stays near WindowSize however large the file is.
-    private const long MapThreshold = 1 << 20;
-    private const long WindowSize = 16 << 20;
+    // Regular files at least this long are hashed in pieces of PieceSize bytes, each read with pread(2) into a
+    // buffer of the thread that hashes it. A piece is a complete BLAKE3 subtree, so the threads need not wait for
+    // each other, and it fits in a core's L2 cache, so the kernels hash what the read just brought in. Memory-mapped
+    // windows were tried: no copy, but mapping and unmapping every page cost more system time than the copy, and
+    // the kernels then streamed from memory (on 1 GiB, 2 threads: 233 ms against 213 ms, alternated runs).
+    private const long PieceThreshold = 1 << 20;
+    private const int PieceSize = 1 << 20;
 
     /// <summary>The digest of everything readable from <paramref name="stream"/>, from its current position, hashed on up to <paramref name="threads"/> threads.</summary>
     public static ObjectId Hash(Stream stream, int threads = 1)
     {
         ArgumentNullException.ThrowIfNull(stream);
         var hasher = new Blake3Hasher { Threads = threads };
-        if (stream is FileStream { CanSeek: true } file && file.Length - file.Position >= MapThreshold)
+        if (stream is FileStream { CanSeek: true } file && file.Length - file.Position >= PieceThreshold)
         {
-            UpdateMapped(hasher, file);
+            UpdatePieces(hasher, file);
         }
         else
         {
@@ -67,41 +68,38 @@ public static partial class FileHasher
         }
     }
 
-    private static unsafe void UpdateMapped(Blake3Hasher hasher, FileStream file)
+    private static void UpdatePieces(Blake3Hasher hasher, FileStream file)
     {
+        var handle = file.SafeFileHandle;
         var offset = file.Position;
         var end = file.Length;
-        using var map = MemoryMappedFile.CreateFromFile(file.SafeFileHandle, mapName: null, capacity: 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true);
+        offset = HashSubtrees(hasher, handle, offset, end);
 
-        if (hasher.Threads > 1 && hasher.IsEmpty)
-        {
-            offset = HashSubtrees(hasher, map, offset, end);
-        }
-
-        for (; offset < end; offset += WindowSize)
-        {
-            var size = (int)Math.Min(WindowSize, end - offset);
-            using var window = new Window(map, offset, size);
-            hasher.Update(new ReadOnlySpan<byte>(window.Pointer, size), moreFollows: offset + size < end);
-        }
-
+        // At most one chunk is left: it may be the root, so it goes through the hasher, which finalizes it.
+        var rest = new byte[end - offset];
+        ReadExactly(handle, rest, offset);
+        hasher.Update(rest);
         file.Position = end;
     }
 
     /// <summary>Hashes the bytes from <paramref name="offset"/> to <paramref name="end"/> but the last chunk as complete
     /// subtrees, on up to the hasher's thread count, and appends their chaining values in order.</summary>
     /// <returns>Where the rest starts: at most one chunk, for the hasher to finish as the root.</returns>
-    /// <remarks>The subtrees are whole windows, then the ever smaller runs of chunks the hasher itself would cut the last
-    /// window into, so no subtree is the root. Each thread maps, faults in and hashes whole subtrees of its own, largest
-    /// first; the threads share nothing but a counter, so none waits for another until the end, and at most one window
-    /// per thread is mapped at a time, which keeps resident memory near threads × WindowSize.</remarks>
-    private static unsafe long HashSubtrees(Blake3Hasher hasher, MemoryMappedFile map, long offset, long end)
+    /// <remarks>The subtrees are whole pieces, then the ever smaller runs of chunks the hasher itself would cut the last
+    /// piece into, so no subtree is the root. Each thread reads and hashes whole subtrees of its own, largest first; the
+    /// threads share nothing but a counter, so none waits for another until the end, and each holds one piece.</remarks>
+    private static unsafe long HashSubtrees(Blake3Hasher hasher, SafeFileHandle handle, long offset, long end)
     {
+        if (!hasher.IsEmpty)
+        {
+            throw new InvalidOperationException("pieces are numbered from the first chunk, so the hasher must be empty");
+        }
+
         var start = offset;
         var subtrees = new List<(long Offset, long Chunks)>();
-        for (; end - offset > WindowSize; offset += WindowSize)
+        for (; end - offset > PieceSize; offset += PieceSize)
         {
-            subtrees.Add((offset, WindowSize / Blake3.ChunkLen));
+            subtrees.Add((offset, PieceSize / Blake3.ChunkLen));
         }
 
         while (end - offset > Blake3.ChunkLen)
@@ -125,12 +123,18 @@ public static partial class FileHasher
         {
             try
             {
+                // Pinned, so the kernels can take its address while the garbage collector runs on another thread.
+                var buffer = GC.AllocateUninitializedArray<byte>(PieceSize, pinned: true);
                 int k;
                 while ((k = Interlocked.Increment(ref next)) < subtrees.Count && failure is null)
                 {
                     var (at, chunks) = subtrees[k];
-                    using var window = new Window(map, at, (int)(chunks * Blake3.ChunkLen));
-                    hasher.HashSubtree(window.Pointer, chunks, (ulong)(at - start) / Blake3.ChunkLen, level, cvs.AsSpan(k * 8, 8));
+                    var piece = buffer.AsSpan(0, (int)(chunks * Blake3.ChunkLen));
+                    ReadExactly(handle, piece, at);
+                    fixed (byte* pointer = piece)
+                    {
+                        hasher.HashSubtree(pointer, chunks, (ulong)(at - start) / Blake3.ChunkLen, level, cvs.AsSpan(k * 8, 8));
+                    }
                 }
             }
             catch (Exception e)
@@ -162,30 +166,18 @@ public static partial class FileHasher
         return offset;
     }
 
-    /// <summary>One mapped, faulted-in window of a file, unmapped on dispose.</summary>
-    private readonly unsafe struct Window : IDisposable
+    private static void ReadExactly(SafeFileHandle handle, Span<byte> buffer, long offset)
     {
-        private readonly MemoryMappedViewAccessor _view;
-
-        public Window(MemoryMappedFile map, long offset, int size)
+        while (!buffer.IsEmpty)
         {
-            _view = map.CreateViewAccessor(offset, size, MemoryMappedFileAccess.Read);
-            byte* start = null;
-            _view.SafeMemoryMappedViewHandle.AcquirePointer(ref start);
-            Pointer = start + _view.PointerOffset;
+            var read = RandomAccess.Read(handle, buffer, offset);
+            if (read == 0)
+            {
+                throw new IOException("the file got shorter while it was being hashed; hash it again once nothing writes to it");
+            }
 
-            // Maps the window's pages in one call rather than taking a page fault every few pages. Besides saving
-            // the faults, this lets the kernels' prefetches work: a prefetch of a page not yet mapped is dropped.
-            // Kernels before 5.14 refuse the advice harmlessly and the pages fault in as they are read.
-            _ = Madvise(start, (nuint)(size + _view.PointerOffset), MadvisePopulateRead);
-        }
-
-        public byte* Pointer { get; }
-
-        public void Dispose()
-        {
-            _view.SafeMemoryMappedViewHandle.ReleasePointer();
-            _view.Dispose();
+            buffer = buffer[read..];
+            offset += read;
         }
     }
 
@@ -210,11 +202,6 @@ public static partial class FileHasher
 
         return failed ? 1 : 0;
     }
-
-    private const int MadvisePopulateRead = 22;
-
-    [LibraryImport("libc", EntryPoint = "madvise")]
-    private static unsafe partial int Madvise(byte* address, nuint length, int advice);
 
     private static string Describe(string path, Exception e) => e switch
     {

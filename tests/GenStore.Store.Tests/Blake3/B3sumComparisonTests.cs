@@ -55,19 +55,20 @@ public sealed class B3sumComparisonTests
         Assert.Equal(expected, FileHasher.Hash(memory, 1).ToHex());
     }
 
-    // Files of at least two whole 16 MiB windows plus a byte are hashed a window per thread: these sizes put the
-    // last byte just before, on and after a window edge, and the start of the stream off any chunk boundary.
+    // Files of 1 MiB and more are hashed in 1 MiB pieces, a piece per thread at a time: these sizes put the last
+    // byte just before, on and after a piece edge, and the start of the stream off any chunk boundary.
     [Theory]
-    [InlineData(32 << 20, 0)]
-    [InlineData((32 << 20) + 1, 0)]
-    [InlineData(48 << 20, 0)]
+    [InlineData(1 << 20, 0)]
+    [InlineData((2 << 20) - 1, 0)]
+    [InlineData(2 << 20, 0)]
+    [InlineData((2 << 20) + 1, 0)]
+    [InlineData((3 << 20) + 1, 1000)]
+    [InlineData((16 << 20) - 1, 5)]
     [InlineData((48 << 20) + 1, 0)]
-    [InlineData((48 << 20) + 1, 1000)]
-    [InlineData((64 << 20) - 1, 5)]
-    public void A_file_of_several_windows_hashes_alike_on_any_thread_count(int length, int position)
+    public void A_file_of_several_pieces_hashes_alike_on_any_thread_count(int length, int position)
     {
         using var dir = new TempDir();
-        var path = dir.Combine("windows.bin");
+        var path = dir.Combine("pieces.bin");
         var input = HashingPaths.RandomBytes(length, length % 1000);
         File.WriteAllBytes(path, input);
 
