@@ -173,12 +173,7 @@ public sealed class EngineSwitchTests
         var before = m.Snapshot();
 
         using var engine = m.Open();
-        var payload = engine.Preview(target).Journal.Steps.OfType<CopyStep>().Single(c => c.Path == "/srv/app/run.sh").Payload;
-        var objectPath = engine.Store.PathOf(payload);
-        var bytes = File.ReadAllBytes(objectPath);
-        bytes[0] ^= 0x20;
-        File.SetUnixFileMode(objectPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        File.WriteAllBytes(objectPath, bytes);
+        CorruptPayloadOf(engine, target, "/srv/app/run.sh");
 
         Assert.Throws<CorruptObjectException>(() => engine.Switch(target));
 
@@ -253,12 +248,7 @@ public sealed class EngineSwitchTests
         var before = m.Snapshot();
 
         using var engine = m.Open();
-        var payload = engine.Preview(target).Journal.Steps.OfType<CopyStep>().Single(c => c.Path == "/srv/www/f100.txt").Payload;
-        var objectPath = engine.Store.PathOf(payload);
-        var bytes = File.ReadAllBytes(objectPath);
-        bytes[0] ^= 0x20;
-        File.SetUnixFileMode(objectPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        File.WriteAllBytes(objectPath, bytes);
+        CorruptPayloadOf(engine, target, "/srv/www/f100.txt");
 
         Assert.Throws<CorruptObjectException>(() => engine.Switch(target));
 
@@ -266,5 +256,16 @@ public sealed class EngineSwitchTests
         Assert.Equal(1, engine.Db.CurrentNumber);
         Assert.Null(engine.Db.OpenIntent);
         Assert.Empty(Directory.EnumerateFiles(m.Host("/srv/www"), ".gen-tmp-*"));
+    }
+
+    // Flips one bit of the store object that the target's COPY step for path installs.
+    private static void CorruptPayloadOf(Engine engine, string target, string path)
+    {
+        var payload = engine.Preview(target).Journal.Steps.OfType<CopyStep>().Single(c => c.Path == path).Payload;
+        var objectPath = engine.Store.PathOf(payload);
+        var bytes = File.ReadAllBytes(objectPath);
+        bytes[0] ^= 0x20;
+        File.SetUnixFileMode(objectPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        File.WriteAllBytes(objectPath, bytes);
     }
 }
