@@ -94,6 +94,34 @@ public static class HostControl
     public static string ConfigPath(string? flag) =>
         flag ?? (Environment.GetEnvironmentVariable("GEN_CONFIG") is { Length: > 0 } env ? env : AgentConfig.DefaultPath);
 
+    /// <summary>The host id a command acts as: <paramref name="flag"/> (<c>--host</c>), else <c>GEN_HOST</c>, else
+    /// <c>host_id</c> in gen.conf, else this machine's host name, so an operator's switch compiles what the agent would.</summary>
+    /// <param name="flag">The <c>--host</c> value, if given.</param>
+    /// <param name="strict">True for commands that compile for the host: an unreadable gen.conf is then an error, since
+    /// the host id is unknown. Other commands (rollback, status, …) fall back to the host name and keep working.</param>
+    public static string HostId(string? flag, bool strict)
+    {
+        if (!string.IsNullOrEmpty(flag))
+        {
+            return flag;
+        }
+
+        if (Environment.GetEnvironmentVariable("GEN_HOST") is { Length: > 0 } env)
+        {
+            return env;
+        }
+
+        var path = ConfigPath(null);
+        try
+        {
+            return AgentConfig.Load(path, optional: path == AgentConfig.DefaultPath).HostId;
+        }
+        catch (InputException) when (!strict)
+        {
+            return Environment.MachineName;
+        }
+    }
+
     /// <summary>Stops the agent from moving this host until <see cref="Unfreeze"/>; persisted in the state database.</summary>
     /// <returns>A warning when the metrics file could not be refreshed; null otherwise.</returns>
     public static string? Freeze(Engine engine, string? reason, string configPath)

@@ -176,6 +176,46 @@ public sealed class SwitchCommandTests : IDisposable
         }
     }
 
+    [Fact]
+    public void Without_a_host_flag_switch_and_compile_act_as_the_host_id_in_gen_conf()
+    {
+        using var dir = new TempDir();
+        var conf = dir.Combine("gen.conf");
+        File.WriteAllText(conf, "host_id = web-01\n");
+        var environment = new Dictionary<string, string?> { ["GEN_CONFIG"] = conf, ["GEN_HOST"] = null };
+        var commit = _repo.Write("main.gen", "hosts [\"web-*\"] { file \"/srv/role\" { content = \"web\\n\" } }\nfile \"/srv/all\" { content = \"all\\n\" }\n").Commit();
+
+        var compiled = _machine.GenWith(environment, "compile", commit, "--repo", _repo.Path).Expect(0);
+        _machine.GenWith(environment, "switch", commit, "--repo", _repo.Path).Expect(0);
+
+        // The agent would compile for web-01 too, so an operator's switch deploys exactly what the agent would.
+        Assert.Contains("/srv/role", compiled.StdOut, StringComparison.Ordinal);
+        Assert.Equal("web\n", File.ReadAllText(_machine.Host("/srv/role")));
+        using var engine = _machine.Engine();
+        Assert.Equal("web-01", Assert.Single(engine.List()).Generation.Host);
+        Assert.DoesNotContain("/srv/role", _machine.GenWith(environment, "compile", commit, "--repo", _repo.Path, "--host", "db-01").Expect(0).StdOut, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_broken_gen_conf_stops_a_switch_that_needs_the_host_id_but_not_a_rollback()
+    {
+        var first = _repo.Write("main.gen", "file \"/srv/motd\" { content = \"one\\n\" }\n").Commit();
+        var second = _repo.Write("main.gen", "file \"/srv/motd\" { content = \"two\\n\" }\n").Commit();
+        Gen("switch", first, "--repo", _repo.Path, "--host", "web-01").Expect(0);
+        Gen("switch", second, "--repo", _repo.Path, "--host", "web-01").Expect(0);
+        using var dir = new TempDir();
+        var conf = dir.Combine("gen.conf");
+        File.WriteAllText(conf, "host_id = web-01\nhostid = typo\n");
+        var environment = new Dictionary<string, string?> { ["GEN_CONFIG"] = conf, ["GEN_HOST"] = null };
+
+        var refused = _machine.GenWith(environment, "switch", first, "--repo", _repo.Path).Expect(2);
+        _machine.GenWith(environment, "rollback").Expect(0);
+
+        Assert.Contains(conf, refused.StdErr, StringComparison.Ordinal);
+        Assert.Contains("hostid", refused.StdErr, StringComparison.Ordinal);
+        Assert.Equal("one\n", File.ReadAllText(_machine.Host("/srv/motd")));
+    }
+
     public void Dispose()
     {
         _repo.Dispose();

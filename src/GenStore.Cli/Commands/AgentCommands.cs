@@ -98,9 +98,11 @@ internal static class AgentCommands
 
     private static EngineOptions Options(ParseResult parse, Option<string?> host)
     {
-        var id = parse.GetValue(host) ?? NonEmpty(Environment.GetEnvironmentVariable("GEN_HOST"));
-        var options = new EngineOptions(StateOptions.StateFolder(parse), StateOptions.RootFolder(parse)) { Report = m => Console.Error.WriteLine(m) };
-        return id is null ? options : options with { HostId = id };
+        return new EngineOptions(StateOptions.StateFolder(parse), StateOptions.RootFolder(parse))
+        {
+            HostId = HostControl.HostId(parse.GetValue(host), strict: false),
+            Report = m => Console.Error.WriteLine(m),
+        };
     }
 
     private static bool Explicit(ParseResult parse, Option<string> option, string variable) =>

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using GenStore.Agent;
 using GenStore.Git;
 
 namespace GenStore.Cli.Commands;
@@ -12,12 +13,12 @@ internal static class CompileCommands
         var compile = new Command("compile", "print the journal a revision of the config repo compiles to, with the .gen line of every step");
         var revision = new Argument<string>("REV") { Description = "branch, tag, commit hash or expression such as HEAD~2", DefaultValueFactory = _ => "HEAD" };
         var repo = new Option<string?>("--repo") { Description = "the config repo (default: STATE/repo.git if it exists, else the current folder's repo)", HelpName = "PATH" };
-        var host = new Option<string?>("--host") { Description = "host id to compile for (default: this machine's host name)", HelpName = "ID" };
+        var host = new Option<string?>("--host") { Description = "host id to compile for (env GEN_HOST; default: host_id in gen.conf, else this machine's host name)", HelpName = "ID" };
         compile.Add(revision);
         compile.Add(repo);
         compile.Add(host);
         compile.SetAction(parse => RepoCompiler.PrintCompile(
-            new CompileRequest(parse.GetValue(revision)!, parse.GetValue(repo), parse.GetValue(host), StateOptions.StateFolder(parse)),
+            new CompileRequest(parse.GetValue(revision)!, parse.GetValue(repo), HostControl.HostId(parse.GetValue(host), strict: true), StateOptions.StateFolder(parse)),
             Console.Out,
             Console.Error));
 
@@ -31,7 +32,7 @@ internal static class CompileCommands
         explain.Add(explainRepo);
         explain.Add(explainHost);
         explain.SetAction(parse => RepoCompiler.PrintExplain(
-            new CompileRequest(parse.GetValue(explainRevision)!, parse.GetValue(explainRepo), parse.GetValue(explainHost), StateOptions.StateFolder(parse)),
+            new CompileRequest(parse.GetValue(explainRevision)!, parse.GetValue(explainRepo), HostControl.HostId(parse.GetValue(explainHost), strict: true), StateOptions.StateFolder(parse)),
             parse.GetValue(what)!,
             Console.Out,
             Console.Error));

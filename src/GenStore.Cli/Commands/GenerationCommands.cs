@@ -1,4 +1,5 @@
 using System.CommandLine;
+using GenStore.Agent;
 using GenStore.Generations;
 
 namespace GenStore.Cli.Commands;
@@ -6,7 +7,7 @@ namespace GenStore.Cli.Commands;
 /// <summary>The commands that move a machine between generations and report on them: init, fetch, switch, rollback, plan, list, diff, status, verify, gc, pin, backups, recover.</summary>
 internal static class GenerationCommands
 {
-    private static readonly Option<string?> Host = new("--host") { Description = "host id (env GEN_HOST; default: this machine's host name)", HelpName = "ID" };
+    private static readonly Option<string?> Host = new("--host") { Description = "host id (env GEN_HOST; default: host_id in gen.conf, else this machine's host name)", HelpName = "ID" };
     private static readonly Option<string?> Repo = new("--repo") { Description = "read this config repo instead of STATE/repo.git", HelpName = "PATH" };
     private static readonly Option<double?> Wait = new("--wait") { Description = "give up after waiting this many seconds for another gen (default: wait)", HelpName = "SECONDS" };
     private static readonly Option<bool> NoTriggers = new("--no-triggers") { Description = "do not run on_change triggers" };
@@ -112,7 +113,8 @@ internal static class GenerationCommands
 
         command.SetAction(parse =>
         {
-            using var engine = Engine.Open(Options(parse));
+            // Commands that compile a revision must know the host id; the others keep working with a broken gen.conf.
+            using var engine = Engine.Open(Options(parse, strictHost: name is "switch" or "plan" or "diff"));
             try
             {
                 return run(parse, engine);
@@ -129,16 +131,13 @@ internal static class GenerationCommands
         return command;
     }
 
-    private static EngineOptions Options(ParseResult parse)
-    {
-        var host = parse.GetValue(Host) ?? Environment.GetEnvironmentVariable("GEN_HOST");
-        var options = new EngineOptions(StateOptions.StateFolder(parse), StateOptions.RootFolder(parse))
+    private static EngineOptions Options(ParseResult parse, bool strictHost) =>
+        new(StateOptions.StateFolder(parse), StateOptions.RootFolder(parse))
         {
+            HostId = HostControl.HostId(parse.GetValue(Host), strictHost),
             Repo = parse.GetValue(Repo) is { } repo ? Path.GetFullPath(repo) : null,
             LockWaitSeconds = parse.GetValue(Wait),
             RunTriggers = !parse.GetValue(NoTriggers),
             Report = message => Console.Error.WriteLine(message),
         };
-        return string.IsNullOrEmpty(host) ? options : options with { HostId = host };
-    }
 }
