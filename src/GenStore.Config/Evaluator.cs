@@ -35,7 +35,7 @@ internal sealed partial class Evaluator
     private readonly Dictionary<string, Value> _variables = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SourcePos> _variableOrigins = new(StringComparer.Ordinal);
     private readonly List<string> _includeStack = [];
-    private readonly IdentityMap _byIdentity = new();
+    private readonly IdentityTable<Decl> _byIdentity = new();
 
     public Evaluator(ISourceTree tree, string hostId, DiagnosticBag diagnostics)
     {

@@ -12,7 +12,7 @@ internal static class Ordering
     /// </summary>
     public static List<Decl>? Sort(List<Decl> decls, DiagnosticBag diagnostics)
     {
-        var byIdentity = new IdentityMap(decls.Count);
+        var byIdentity = new IdentityTable<Decl>(decls.Count);
         var byPath = new Dictionary<string, Decl>(decls.Count, StringComparer.Ordinal);
         foreach (var decl in decls)
         {
@@ -208,7 +208,7 @@ internal static class Ordering
         return diagnostics.HasErrors ? null : externals.Values.ToList();
     }
 
-    private static void Need(List<int>?[] prerequisites, Decl decl, IdentityMap byIdentity, StepIdentity identity)
+    private static void Need(List<int>?[] prerequisites, Decl decl, IdentityTable<Decl> byIdentity, StepIdentity identity)
     {
         if (byIdentity.TryGetValue(identity, out var other) && other.Index != decl.Index)
         {
@@ -216,7 +216,7 @@ internal static class Ordering
         }
     }
 
-    private static void NeedAccounts(List<int>?[] prerequisites, Decl decl, IdentityMap byIdentity, string owner, string group)
+    private static void NeedAccounts(List<int>?[] prerequisites, Decl decl, IdentityTable<Decl> byIdentity, string owner, string group)
     {
         // root exists everywhere and is never declared; skip the two lookups for the common case.
         if (owner != "root")

@@ -196,8 +196,8 @@ public static class JournalDiff
     {
         var pathNew = new Dictionary<string, int>(StringComparer.Ordinal);
         var pathUndo = new Dictionary<string, int>(StringComparer.Ordinal);
-        var accountNew = new IdentityTable();
-        var accountUndo = new IdentityTable();
+        var accountNew = new IdentityTable<int>();
+        var accountUndo = new IdentityTable<int>();
         for (var a = 0; a < actions.Count; a++)
         {
             var action = actions[a];
@@ -315,20 +315,6 @@ public static class JournalDiff
                 }
 
                 break;
-        }
-    }
-
-    /// <summary>Action indexes by identity, one string-keyed table per identity kind (see the note on <c>priority</c>).</summary>
-    private sealed class IdentityTable
-    {
-        private readonly Dictionary<string, int>?[] _byKind = new Dictionary<string, int>?[4];
-
-        public void Set(StepIdentity id, int value) => (_byKind[(int)id.Kind] ??= new(StringComparer.Ordinal))[id.Name] = value;
-
-        public bool TryGetValue(StepIdentity id, out int value)
-        {
-            value = 0;
-            return _byKind[(int)id.Kind] is { } table && table.TryGetValue(id.Name, out value);
         }
     }
 }
