@@ -224,7 +224,7 @@ public sealed partial class Engine : IDisposable
         // A second syncfs here flushed every dirty page of the whole file system, ~200 ms on a busy one for a 1-file switch.
         var intent = Db.BeginIntent(new IntentStart(current?.Number, target.JournalId, target.Commit, target.Branch, target.Track, _options.HostId,
             PlanText(plan), target.Existing));
-        PhaseTrace.Mark("store sync + begin intent");
+        PhaseTrace.Mark("begin intent");
         var warnings = new List<string>();
         var clock = Stopwatch.StartNew();
         try

@@ -54,7 +54,6 @@ public sealed class RootFs
             _touchedEntries.Add(hostPath);
         }
 
-
         // A deploy writes thousands of files into a few hundred folders: look at each folder's device once.
         if (_touchedFolders.Add(folder) && Posix.TryLstat(folder, out var status))
         {
