@@ -43,9 +43,11 @@ public sealed record CompileStatistics(int FilesHashed, long BytesHashed, int Ca
 public sealed class CompileResult
 {
     private readonly DiagnosticBag _diagnostics;
+    private readonly PayloadHasher? _payloads;
 
-    internal CompileResult(DiagnosticBag diagnostics, Journal.Journal? journal, string? text, ObjectId? journalId, CompileStatistics statistics, IReadOnlyDictionary<string, string>? contentSources = null)
+    internal CompileResult(DiagnosticBag diagnostics, Journal.Journal? journal, string? text, ObjectId? journalId, CompileStatistics statistics, IReadOnlyDictionary<string, string>? contentSources = null, PayloadHasher? payloads = null)
     {
+        _payloads = payloads;
         ContentSources = contentSources ?? new Dictionary<string, string>();
         _diagnostics = diagnostics;
         Journal = journal;
@@ -75,6 +77,12 @@ public sealed class CompileResult
 
     /// <summary>Work done.</summary>
     public CompileStatistics Statistics { get; }
+
+    /// <summary>Lets the next compile trust the store folders this one added objects to, instead of checking each cached object in them.</summary>
+    /// <remarks>Call only while holding the generation lock, taken before this compile began and not released since: it
+    /// relies on no object having left the store meanwhile, and gc takes that lock. Best late (after the switch's apply):
+    /// a folder changed in the last 50 ms is not claimed.</remarks>
+    public void VouchForStoreFolders() => _payloads?.ReclaimCacheFolders();
 
     /// <summary>Line <paramref name="line"/> of a <c>.gen</c> file this compile read, for showing where a step came from.</summary>
     public string? SourceLine(string file, int line) => _diagnostics.LineOf(file, line);
@@ -182,6 +190,6 @@ public static class ConfigCompiler
             }
         }
 
-        return new CompileResult(diagnostics, journal, text, journalId, stats, contentSources);
+        return new CompileResult(diagnostics, journal, text, journalId, stats, contentSources, store is null ? null : payloads);
     }
 }

@@ -122,6 +122,9 @@ internal sealed class PayloadHasher
         _cache?.Record(_learned);
     }
 
+    /// <summary>See <see cref="BlobCache.Reclaim"/>; call only after <see cref="RecordCache"/>, with removals excluded since <see cref="Resolve"/>.</summary>
+    public void ReclaimCacheFolders() => _cache?.Reclaim();
+
     private static void SetPayload(Decl decl, ObjectId id) => decl.Step = ((CopyStep)decl.Step) with { Payload = id };
 
     private LearnedHash HashEntry(SourceEntry entry, string? key)
