@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using GenStore.Apply;
+using GenStore.Config;
 using GenStore.Git;
 using GenStore.Journal;
 using GenStore.Store;
@@ -191,17 +192,30 @@ public sealed partial class Engine : IDisposable
             return new SwitchOutcome(current, current, Plan.Empty, DiffStats.None, AlreadyThere: true, [], []);
         }
 
+        // A generation that was applied successfully passed every static check then, and a journal never changes; what
+        // the root may have changed since (a parent folder, an account) fails its action, and the switch is undone.
+        var checkedBefore = target.Existing is { } number && Db.Get(number)?.Result == GenerationResult.Ok;
+
+        // A journal just compiled gets the whole static check, which needs no plan: it runs on the other core while this
+        // one waits for the current journal and diffs (it only reads the journal and the root's account files).
+        var fullCheck = !checkedBefore && target.PayloadsStored
+            ? Task.Run(() => CheckJournal(target.Journal, Plan.Empty, payloadsOnly: false, payloadsStored: true))
+            : null;
         var oldJournal = preloaded is not null && preloaded.Journal == current?.Journal
             ? preloaded.Parsed.GetAwaiter().GetResult()
             : JournalOf(current);
         PhaseTrace.Mark("load current journal");
         var plan = JournalDiff.Plan(oldJournal, target.Journal);
         PhaseTrace.Mark("diff");
+        if (fullCheck is null)
+        {
+            CheckJournal(target.Journal, plan, payloadsOnly: checkedBefore, payloadsStored: target.PayloadsStored);
+        }
+        else
+        {
+            fullCheck.GetAwaiter().GetResult();
+        }
 
-        // A generation that was applied successfully passed every static check then, and a journal never changes; what
-        // the root may have changed since (a parent folder, an account) fails its action, and the switch is undone.
-        var checkedBefore = target.Existing is { } number && Db.Get(number)?.Result == GenerationResult.Ok;
-        CheckJournal(target.Journal, plan, payloadsOnly: checkedBefore, payloadsStored: target.PayloadsStored);
         PhaseTrace.Mark("check target journal");
 
         // Preflight: nothing has been touched yet, so stopping here leaves the machine exactly as it was.
@@ -241,6 +255,10 @@ public sealed partial class Engine : IDisposable
 
         var generation = Commit(plan, target.Journal, $"{Describe(current)} -> {target.Commit ?? target.JournalId.ToString()} ({Stats(plan)}) in {clock.Elapsed.TotalSeconds:F2}s", clock.Elapsed);
         PhaseTrace.Mark("commit");
+
+        // The generation lock has been held since before the compile, so no object has left the store (gc takes it), and
+        // the apply gave the compile's own additions time to settle: the blob cache may vouch for their folders again.
+        target.Compiled?.VouchForStoreFolders();
         var triggers = RunTriggers(plan, target.Journal, warnings);
         PhaseTrace.Mark("triggers");
         return new SwitchOutcome(current, generation, plan, Stats(plan), AlreadyThere: false, warnings, triggers);
@@ -526,11 +544,19 @@ public sealed partial class Engine : IDisposable
             throw new InputException($"no config repository at {repo}; run 'gen init <url>' or pass --repo PATH");
         }
 
-        var (commit, result) = RepoCompiler.Compile(new CompileRequest(target, repo, _options.HostId, _options.StateFolder), Store);
+        GitCommit commit;
+        CompileResult result;
+        using (EarlyWriteback.Always(Store.Folder))
+        {
+            (commit, result) = RepoCompiler.Compile(new CompileRequest(target, repo, _options.HostId, _options.StateFolder), Store);
+        }
+
         var journal = result.GetJournalOrThrow();
+        PhaseTrace.Note(() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"compile: evaluate {result.Statistics.Evaluating.TotalMilliseconds:F0} ms, order {result.Statistics.Ordering.TotalMilliseconds:F0} ms, payloads {result.Statistics.Hashing.TotalMilliseconds:F0} ms ({result.Statistics.FilesHashed} hashed, {result.Statistics.CacheHits} from the cache), finish {result.Statistics.Finishing.TotalMilliseconds:F0} ms"));
         Memo.Remember(commit.Sha, _options.HostId, result.JournalId!.Value);
         var branch = Regex.IsMatch(target, "^[0-9a-f]{4,40}$") ? null : target;
-        return new Target(result.JournalId!.Value, journal, commit.Sha, branch, null) { PayloadsStored = true };
+        return new Target(result.JournalId!.Value, journal, commit.Sha, branch, null) { PayloadsStored = true, Compiled = result };
     }
 
     /// <summary>The current generation when <paramref name="target"/> is a revision that compiles to its journal, known without compiling; else null.</summary>
@@ -688,5 +714,8 @@ public sealed partial class Engine : IDisposable
     {
         /// <summary>True when this process just compiled the journal into the store, so every payload is known present.</summary>
         public bool PayloadsStored { get; init; }
+
+        /// <summary>The compile that produced the journal in this process, if one did.</summary>
+        public CompileResult? Compiled { get; init; }
     }
 }

@@ -39,4 +39,13 @@ internal static class PhaseTrace
         _last = now == TimeSpan.Zero ? TimeSpan.FromTicks(1) : now;
         _lastCpu = cpu;
     }
+
+    /// <summary>Prints <paramref name="detail"/> (made only when tracing) under the phase that is running.</summary>
+    public static void Note(Func<string> detail)
+    {
+        if (Enabled)
+        {
+            Console.Error.WriteLine($"trace:   {detail()}");
+        }
+    }
 }
