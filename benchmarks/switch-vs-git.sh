@@ -10,7 +10,8 @@
 #
 # Usage: benchmarks/switch-vs-git.sh [WORKDIR]   (default /tmp/gen-switch-bench; the synthetic repo is kept there)
 # Env:   ROUNDS (default 5), FILES (default 20000), GEN_BIN (a gen executable; default: publish Release ReadyToRun
-#        into WORKDIR/gen-bin), GEN_ARTIFACTS (build artifacts folder for that publish).
+#        into WORKDIR/gen-bin), GEN_ARTIFACTS (build artifacts folder for that publish), SYNC_BETWEEN (default 1: an
+#        untimed `sync` before each timed command; 0 leaves one tool's unflushed writes to slow the next one down).
 # The tools run alternately (the order rotates every round) so they see similar cache and load conditions; medians
 # are printed. The repo generator is seeded, so every run benchmarks the same bytes.
 # A round's trees are moved aside, not deleted, until the end: ext4 skips recently freed inodes one by one when it
@@ -92,6 +93,10 @@ run_git() { # tool transition round rev
   record "$tool" "$t" "$r" "$start"
 }
 step() { # tool transition round
+  # Untimed: each timed command starts with nothing dirty in the page cache. git leaves its work tree unflushed (its
+  # core.fsync covers objects, refs and the index, not checked-out files), and without this the next tool's fsyncs
+  # and syncfs would queue behind up to 270 MB of someone else's writeback. SYNC_BETWEEN=0 turns it off.
+  [ "${SYNC_BETWEEN:-1}" = 0 ] || sync
   case "$1:$2" in
     gen:a) run_gen a "$3" switch "$c1" --host bench --no-triggers ;;
     gen:b) run_gen b "$3" switch "$c2" --host bench --no-triggers ;;
