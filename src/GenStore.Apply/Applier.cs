@@ -377,11 +377,11 @@ public sealed class Applier
 
         var owner = Owner(copy.Owner, copy.Group, copy.Identity, copy.Source);
 
-        if (_store.SizeOf(copy.Payload) <= SmallFile)
+        if (_store.ReadAllBytesUpTo(copy.Payload, SmallFile) is { } content)
         {
             // Most managed files are small: read and verify the whole payload first, then write it with one positional
             // write (no streams). A corrupt payload throws before the temp file exists.
-            DurableFile.Write(host, _store.ReadAllBytes(copy.Payload), (UnixFileMode)copy.Mode, sync: false, owner);
+            DurableFile.Write(host, content, (UnixFileMode)copy.Mode, sync: false, owner);
         }
         else
         {

@@ -119,6 +119,19 @@ public sealed class StoreTests : IDisposable
     }
 
     [Fact]
+    public void Reading_up_to_a_limit_returns_an_object_no_longer_than_it_verified_and_leaves_a_longer_one_unread()
+    {
+        var small = _store.AddBytes("twelve bytes"u8);
+        var large = _store.AddBytes("thirteen bytes"u8);
+
+        Assert.Equal("twelve bytes"u8.ToArray(), _store.ReadAllBytesUpTo(small, 12));
+        Assert.Null(_store.ReadAllBytesUpTo(large, 12));
+
+        Corrupt(small, flipAt: 3);
+        Assert.Equal(small, Assert.Throws<CorruptObjectException>(() => _store.ReadAllBytesUpTo(small, 12)).Id);
+    }
+
+    [Fact]
     public void The_empty_content_is_an_object_like_any_other()
     {
         var id = _store.AddBytes(ReadOnlySpan<byte>.Empty);
