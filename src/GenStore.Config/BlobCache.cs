@@ -162,12 +162,9 @@ internal sealed class BlobCache
         var observed = new FolderClaims(_records.Count);
         var exists = new bool[Fanouts];
         var trusted = new bool[Fanouts];
-        Span<char> name = stackalloc char[2];
         for (var i = 0; i < Fanouts; i++)
         {
-            name[0] = HexDigit(i >> 4);
-            name[1] = HexDigit(i & 0xF);
-            if (Posix.TryLstat(System.IO.Path.Join(_store.ObjectsFolder, name), out var status) && status.IsDirectory)
+            if (TryStatFanout(i, out var status))
             {
                 exists[i] = true;
                 observed.Ctime[i] = status.CtimeNs;
@@ -297,13 +294,9 @@ internal sealed class BlobCache
 
         var now = (DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100;
         var claims = new FolderClaims(_coveredByRecord);
-        Span<char> name = stackalloc char[2];
         for (var i = 0; i < Fanouts; i++)
         {
-            name[0] = HexDigit(i >> 4);
-            name[1] = HexDigit(i & 0xF);
-            if (complete[i] && Posix.TryLstat(System.IO.Path.Join(_store.ObjectsFolder, name), out var status) && status.IsDirectory &&
-                SettledBefore(status.CtimeNs, now))
+            if (complete[i] && TryStatFanout(i, out var status) && SettledBefore(status.CtimeNs, now))
             {
                 claims.Ctime[i] = status.CtimeNs;
                 claims.Inode[i] = status.Inode;
@@ -430,6 +423,13 @@ internal sealed class BlobCache
     }
 
     private static char HexDigit(int value) => (char)(value < 10 ? '0' + value : 'a' + value - 10);
+
+    /// <summary>The status of fan-out folder <paramref name="index"/> (<c>objects/00</c> … <c>objects/ff</c>); false when it is not a folder.</summary>
+    private bool TryStatFanout(int index, out FileStatus status)
+    {
+        Span<char> name = [HexDigit(index >> 4), HexDigit(index & 0xF)];
+        return Posix.TryLstat(System.IO.Path.Join(_store.ObjectsFolder, name), out status) && status.IsDirectory;
+    }
 
     private void SaveClaims(int covered)
     {
