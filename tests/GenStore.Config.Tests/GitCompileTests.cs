@@ -14,6 +14,20 @@ public sealed class GitCompileTests
         return ConfigCompiler.Compile(tree, new CompileOptions(host), store);
     }
 
+    /// <summary>A repo whose one commit mirrors <paramref name="files"/> small files under <c>www</c> onto <c>/srv/www</c>.</summary>
+    private static TestRepo TreeRepo(int files)
+    {
+        var repo = new TestRepo();
+        repo.Write("main.gen", "tree \"/srv/www\" { source = \"www\" }\n");
+        for (var i = 0; i < files; i++)
+        {
+            repo.Write($"www/f{i:D2}.txt", $"file {i}\n");
+        }
+
+        repo.Commit("first");
+        return repo;
+    }
+
     private static void CopyFolder(string from, string to)
     {
         foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
@@ -187,14 +201,7 @@ public sealed class GitCompileTests
     [Fact]
     public void Store_folders_unchanged_since_their_last_check_vouch_for_their_objects_without_a_stat_each()
     {
-        using var repo = new TestRepo();
-        repo.Write("main.gen", "tree \"/srv/www\" { source = \"www\" }\n");
-        for (var i = 0; i < 40; i++)
-        {
-            repo.Write($"www/f{i:D2}.txt", $"file {i}\n");
-        }
-
-        repo.Commit("first");
+        using var repo = TreeRepo(files: 40);
         using var state = new TempDir();
         var store = Store.Store.Open(state.Combine("store"));
         var cold = CompileAt(repo, "HEAD", store);
@@ -217,14 +224,7 @@ public sealed class GitCompileTests
     [Fact]
     public void A_compile_that_vouches_for_the_folders_it_filled_spares_the_next_compile_a_stat_per_object()
     {
-        using var repo = new TestRepo();
-        repo.Write("main.gen", "tree \"/srv/www\" { source = \"www\" }\n");
-        for (var i = 0; i < 40; i++)
-        {
-            repo.Write($"www/f{i:D2}.txt", $"file {i}\n");
-        }
-
-        repo.Commit("first");
+        using var repo = TreeRepo(files: 40);
         using var state = new TempDir();
         var store = Store.Store.Open(state.Combine("store"));
         var cold = CompileAt(repo, "HEAD", store);
@@ -242,14 +242,7 @@ public sealed class GitCompileTests
     [Fact]
     public void An_object_removed_from_a_vouched_for_folder_is_noticed_and_hashed_again()
     {
-        using var repo = new TestRepo();
-        repo.Write("main.gen", "tree \"/srv/www\" { source = \"www\" }\n");
-        for (var i = 0; i < 20; i++)
-        {
-            repo.Write($"www/f{i:D2}.txt", $"file {i}\n");
-        }
-
-        repo.Commit("first");
+        using var repo = TreeRepo(files: 20);
         using var state = new TempDir();
         var store = Store.Store.Open(state.Combine("store"));
         var cold = CompileAt(repo, "HEAD", store);
