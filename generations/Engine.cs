@@ -64,6 +64,9 @@ public sealed partial class Engine : IDisposable
     private const int ProgressEvery = 256;
     private const int PlanTextActions = 100;
     private const int PreflightLookups = 5000;
+
+    // A commit that changes more files than this is compiled in full: deriving its journal would save little.
+    private const int RecompileMaxFiles = 10_000;
     private static readonly Regex GenerationRef = new(@"^gen-(\d+)$", RegexOptions.CultureInvariant);
 
     private readonly EngineOptions _options;
@@ -135,7 +138,7 @@ public sealed partial class Engine : IDisposable
 
         // The current journal is read and parsed on another core while the target compiles.
         var currentJournal = LoadInBackground(Db.Current);
-        var resolved = Resolve(target);
+        var resolved = Resolve(target, currentJournal);
         PhaseTrace.Mark("resolve (compile)");
         return SwitchUnlocked(resolved with { Track = track ?? resolved.Track, Branch = branch ?? resolved.Branch }, force, currentJournal);
     }
@@ -198,6 +201,9 @@ public sealed partial class Engine : IDisposable
 
         // A journal just compiled gets the whole static check, which needs no plan: it runs on the other core while this
         // one waits for the current journal and diffs (it only reads the journal and the root's account files).
+        // A journal derived from the current generation's differs from it only in payload ids, all stored: the checks it
+        // passed when it was applied still hold.
+        checkedBefore |= target.Compiled?.Statistics.Incremental == true;
         var fullCheck = !checkedBefore && target.PayloadsStored
             ? Task.Run(() => CheckJournal(target.Journal, Plan.Empty, payloadsOnly: false, payloadsStored: true))
             : null;
@@ -258,7 +264,22 @@ public sealed partial class Engine : IDisposable
 
         // The generation lock has been held since before the compile, so no object has left the store (gc takes it), and
         // the apply gave the compile's own additions time to settle: the blob cache may vouch for their folders again.
-        target.Compiled?.VouchForStoreFolders();
+        if (target.Compiled is { } compiled)
+        {
+            compiled.VouchForStoreFolders();
+
+            // What the next switch may derive its journal from, now that this commit is the current generation's. A
+            // derived compile's sources are its basis's (it carries only the changed files' part of them).
+            if (compiled.Statistics.Incremental && DerivedFrom is { } basis)
+            {
+                basis.SaveDerived(BasisPath, target.Commit!, target.JournalId);
+            }
+            else
+            {
+                CompileBasis.Save(BasisPath, CompileMemo.CompilerId, _options.HostId, target.Commit!, target.JournalId, compiled.ReadPaths, compiled.ContentSources);
+            }
+        }
+
         var triggers = RunTriggers(plan, target.Journal, warnings);
         PhaseTrace.Mark("triggers");
         return new SwitchOutcome(current, generation, plan, Stats(plan), AlreadyThere: false, warnings, triggers);
@@ -528,7 +549,7 @@ public sealed partial class Engine : IDisposable
         }
     }
 
-    private Target Resolve(string target)
+    private Target Resolve(string target, Preloaded? current = null)
     {
         var match = GenerationRef.Match(target);
         if (match.Success)
@@ -548,15 +569,52 @@ public sealed partial class Engine : IDisposable
         CompileResult result;
         using (EarlyWriteback.Always(Store.Folder))
         {
-            (commit, result) = RepoCompiler.Compile(new CompileRequest(target, repo, _options.HostId, _options.StateFolder), Store);
+            (commit, result) = (current is null ? null : Recompile(target, repo, current))
+                ?? RepoCompiler.Compile(new CompileRequest(target, repo, _options.HostId, _options.StateFolder), Store);
         }
 
         var journal = result.GetJournalOrThrow();
         PhaseTrace.Note(() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"compile: evaluate {result.Statistics.Evaluating.TotalMilliseconds:F0} ms, order {result.Statistics.Ordering.TotalMilliseconds:F0} ms, payloads {result.Statistics.Hashing.TotalMilliseconds:F0} ms ({result.Statistics.FilesHashed} hashed, {result.Statistics.CacheHits} from the cache), finish {result.Statistics.Finishing.TotalMilliseconds:F0} ms"));
+            $"compile{(result.Statistics.Incremental ? " (incremental)" : string.Empty)}: evaluate {result.Statistics.Evaluating.TotalMilliseconds:F0} ms, order {result.Statistics.Ordering.TotalMilliseconds:F0} ms, payloads {result.Statistics.Hashing.TotalMilliseconds:F0} ms ({result.Statistics.FilesHashed} hashed, {result.Statistics.CacheHits} from the cache), finish {result.Statistics.Finishing.TotalMilliseconds:F0} ms"));
         Memo.Remember(commit.Sha, _options.HostId, result.JournalId!.Value);
+        LastCompile = result.Statistics;
         var branch = Regex.IsMatch(target, "^[0-9a-f]{4,40}$") ? null : target;
         return new Target(result.JournalId!.Value, journal, commit.Sha, branch, null) { PayloadsStored = true, Compiled = result };
+    }
+
+    /// <summary>The compile of <paramref name="target"/> derived from the current generation's journal (<see cref="ConfigCompiler.Recompile"/>),
+    /// when the recorded <see cref="CompileBasis"/> describes that journal and the commits differ only in the content of
+    /// regular files; null when a full compile is needed.</summary>
+    private (GitCommit Commit, CompileResult Result)? Recompile(string target, string repo, Preloaded current)
+    {
+        var generation = Db.Current;
+        if (generation?.Commit is null || current.Journal != generation.Journal || CompileBasis.Load(BasisPath) is not { } basis ||
+            basis.CompilerId != CompileMemo.CompilerId || basis.Host != _options.HostId || basis.Commit != generation.Commit || basis.Journal != generation.Journal)
+        {
+            return null;
+        }
+
+        try
+        {
+            using var source = GitSource.Open(repo);
+            var commit = source.Resolve(target);
+            using var tree = source.TreeAt(commit);
+            if (commit.Sha == basis.Commit || tree.ContentChangesSince(new GitCommit(basis.Commit, string.Empty), RecompileMaxFiles) is not { } changed ||
+                basis.LoadSources(BasisPath) is not { } sources)
+            {
+                return null;
+            }
+
+            var copies = sources.CopiesOf(changed.Select(c => c.Path));
+            var result = ConfigCompiler.Recompile(current.Parsed.GetAwaiter().GetResult(), sources.ReadPaths, copies, changed, tree, Store);
+            DerivedFrom = result is null ? null : basis;
+            return result is null ? null : (commit, result);
+        }
+        catch (Exception e) when (e is IOException or InputException)
+        {
+            // An unknown revision, a base commit gone from the mirror: the full compile meets it again and reports it.
+            return null;
+        }
     }
 
     /// <summary>The current generation when <paramref name="target"/> is a revision that compiles to its journal, known without compiling; else null.</summary>
@@ -585,6 +643,14 @@ public sealed partial class Engine : IDisposable
     }
 
     private CompileMemo Memo => new(Path.Combine(_options.StateFolder, "compile-memo"));
+
+    private string BasisPath => Path.Combine(_options.StateFolder, "compile-basis");
+
+    /// <summary>What the last compile of this engine did (for tests and traces).</summary>
+    internal CompileStatistics? LastCompile { get; private set; }
+
+    // The basis the last compile was derived from, when it was.
+    private CompileBasis? DerivedFrom { get; set; }
 
     private Target ResolveGeneration(Generation generation) =>
         new(generation.Journal, LoadJournal(generation.Journal), generation.Commit, generation.Branch, generation.Number, generation.Track);

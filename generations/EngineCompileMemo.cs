@@ -20,7 +20,7 @@ internal sealed class CompileMemo(string path)
 {
     private const int MaxEntries = 64;
 
-    private static readonly string CompilerId = string.Join('+',
+    internal static readonly string CompilerId = string.Join('+',
         new[] { typeof(ConfigCompiler), typeof(Journal.Journal), typeof(RepoCompiler) }
             .Select(t => t.Assembly.ManifestModule.ModuleVersionId.ToString("N", CultureInfo.InvariantCulture)));
 

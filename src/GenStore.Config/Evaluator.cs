@@ -51,6 +51,10 @@ internal sealed partial class Evaluator
     /// <summary>Bytes of template sources read (they are expanded on every compile).</summary>
     public long TemplateBytes { get; private set; }
 
+    /// <summary>Every source file whose content the evaluation read (<c>.gen</c> files, templates): the journal depends
+    /// on their bytes, where it depends on a copied file's bytes only through its payload id.</summary>
+    public HashSet<string> ReadPaths { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Evaluates the entry file; errors go to the bag.</summary>
     public void Run(string entryPoint)
     {
@@ -98,6 +102,7 @@ internal sealed partial class Evaluator
 
     private byte[] ReadAll(SourceEntry entry)
     {
+        ReadPaths.Add(entry.Path);
         using var stream = _tree.OpenRead(entry);
         using var copy = new MemoryStream();
         stream.CopyTo(copy);

@@ -83,6 +83,16 @@ public sealed class GitTree : ISourceTree, IDisposable
         return _repository.Value!.ReadBlob(file.ContentKey, content => use(content));
     }
 
+    /// <summary>The regular files of this tree whose content differs from <paramref name="baseCommit"/>'s, with their new
+    /// content keys; null when anything else differs between the two (see <see cref="NativeRepository.ContentChanges"/>)
+    /// or more than <paramref name="limit"/> files changed.</summary>
+    public IReadOnlyList<SourceEntry>? ContentChangesSince(GitCommit baseCommit, int limit)
+    {
+        ArgumentNullException.ThrowIfNull(baseCommit);
+        var changes = _repository.Value!.ContentChanges(baseCommit.Sha, _commit.Sha, limit);
+        return changes?.Select(c => new SourceEntry(c.Name, SourceEntryKind.File, c.Mode == 0x81ED, c.Id)).ToList();
+    }
+
     /// <summary>The raw bytes of a file entry.</summary>
     public byte[] ReadAllBytes(SourceEntry file) => ReadContent(file, content => content.ToArray());
 

@@ -299,6 +299,113 @@ internal sealed class NativeRepository : IDisposable
         }
     }
 
+    /// <summary>The regular files whose content differs between two commits, as (path, executable, new blob id); null when
+    /// anything else differs (an entry added, removed or renamed, a mode changed, a symlink or submodule changed) or when
+    /// more than <paramref name="limit"/> files changed.</summary>
+    /// <remarks>Subtrees with the same id are skipped unread, so the walk costs in proportion to the change, not the tree.</remarks>
+    public unsafe List<TreeItem>? ContentChanges(string fromSha, string toSha, int limit)
+    {
+        var fromId = NativeGit.Oid.Parse(fromSha);
+        var toId = NativeGit.Oid.Parse(toSha);
+        NativeGit.Check(NativeGit.CommitLookup(out var fromCommit, _handle, &fromId), $"read commit {fromSha}");
+        IntPtr toCommit = IntPtr.Zero, fromTree = IntPtr.Zero, toTree = IntPtr.Zero;
+        try
+        {
+            NativeGit.Check(NativeGit.CommitLookup(out toCommit, _handle, &toId), $"read commit {toSha}");
+            NativeGit.Check(NativeGit.CommitTree(out fromTree, fromCommit), $"read the tree of commit {fromSha}");
+            NativeGit.Check(NativeGit.CommitTree(out toTree, toCommit), $"read the tree of commit {toSha}");
+            var changes = new List<TreeItem>();
+            return Compare(fromTree, toTree, string.Empty, changes, limit) ? changes : null;
+        }
+        finally
+        {
+            foreach (var tree in (ReadOnlySpan<IntPtr>)[fromTree, toTree])
+            {
+                if (tree != IntPtr.Zero)
+                {
+                    NativeGit.TreeFree(tree);
+                }
+            }
+
+            if (toCommit != IntPtr.Zero)
+            {
+                NativeGit.CommitFree(toCommit);
+            }
+
+            NativeGit.CommitFree(fromCommit);
+        }
+    }
+
+    // True when the two trees differ only in the content of regular files (collected into changes, at most limit).
+    private unsafe bool Compare(IntPtr from, IntPtr to, string prefix, List<TreeItem> changes, int limit)
+    {
+        var count = NativeGit.TreeEntryCount(from);
+        if (NativeGit.TreeEntryCount(to) != count)
+        {
+            return false;
+        }
+
+        for (nuint i = 0; i < count; i++)
+        {
+            var a = NativeGit.TreeEntryByIndex(from, i);
+            var b = NativeGit.TreeEntryByIndex(to, i);
+            var mode = NativeGit.TreeEntryFileMode(a);
+            var name = NativeGit.Utf8(NativeGit.TreeEntryName(a));
+            if (mode != NativeGit.TreeEntryFileMode(b) || name != NativeGit.Utf8(NativeGit.TreeEntryName(b)))
+            {
+                return false;
+            }
+
+            var aId = NativeGit.TreeEntryId(a);
+            var bId = NativeGit.TreeEntryId(b);
+            if (new ReadOnlySpan<byte>(aId->Id, 20).SequenceEqual(new ReadOnlySpan<byte>(bId->Id, 20)))
+            {
+                continue;
+            }
+
+            var path = prefix + name;
+            switch (mode)
+            {
+                case 0x4000:
+                    NativeGit.Check(NativeGit.TreeLookup(out var subFrom, _handle, aId), $"read tree {path}");
+                    try
+                    {
+                        NativeGit.Check(NativeGit.TreeLookup(out var subTo, _handle, bId), $"read tree {path}");
+                        try
+                        {
+                            if (!Compare(subFrom, subTo, path + "/", changes, limit))
+                            {
+                                return false;
+                            }
+                        }
+                        finally
+                        {
+                            NativeGit.TreeFree(subTo);
+                        }
+                    }
+                    finally
+                    {
+                        NativeGit.TreeFree(subFrom);
+                    }
+
+                    break;
+                case 0x81A4 or 0x81B4 or 0x81ED:
+                    if (changes.Count == limit)
+                    {
+                        return false;
+                    }
+
+                    changes.Add(new TreeItem(path, mode, NativeGit.Oid.ToHex(bId)));
+                    break;
+                default:
+                    // A symlink's target or a submodule's commit: the evaluator reads those, so not a payload-only change.
+                    return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>Reads a blob in one lookup and hands its bytes to <paramref name="use"/> while they are valid.</summary>
     public unsafe T ReadBlob<T>(string blobSha, Func<ReadOnlySpan<byte>, T> use)
     {
