@@ -217,7 +217,8 @@ public static class ConfigCompiler
     /// </remarks>
     /// <param name="previous">The earlier compile's journal, for the same host and compiler.</param>
     /// <param name="readPaths">That compile's <see cref="CompileResult.ReadPaths"/>.</param>
-    /// <param name="contentSources">That compile's <see cref="CompileResult.ContentSources"/>.</param>
+    /// <param name="contentSources">That compile's <see cref="CompileResult.ContentSources"/>, or at least its entries for the
+    /// changed files (the result carries what it is given).</param>
     /// <param name="changed">The regular files whose content differs, as entries of <paramref name="tree"/> (new content keys).</param>
     /// <param name="tree">The new tree, to read the changed files from.</param>
     /// <param name="store">Where payloads and the journal go.</param>
