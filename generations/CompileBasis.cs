@@ -7,7 +7,7 @@ namespace GenStore.Generations;
 /// <remarks>
 /// <para>Two files. <c>compile-basis</c> is a few lines: the compiler, host, commit and journal it describes and the
 /// BLAKE3 of the second file. <c>compile-basis.sources</c> lists the repo files the evaluation read (<c>r</c> lines) and,
-/// for each COPY step whose content is a repo file, that file (<c>c</c> lines) — about 1.4 MB for 20,000 files. A
+/// for each COPY step that copies a repo file as it is, that file (<c>c</c> lines) — about 1.4 MB for 20,000 files. A
 /// derived compile has the same sources, so it rewrites only the first file; and a switch reads only the <c>c</c>
 /// lines of the files that changed (see <see cref="Config.ConfigCompiler.Recompile"/>).</para>
 /// <para>Used only when its commit and journal are the current generation's, compiled by this very compiler for this
@@ -54,16 +54,16 @@ internal sealed record CompileBasis(string CompilerId, string Host, string Commi
     }
 
     /// <summary>Records a full compile: both files. Never throws for a file system error (it runs after a switch's commit point).</summary>
-    public static void Save(string path, string compilerId, string host, string commit, ObjectId journal, IReadOnlySet<string> readPaths, IReadOnlyDictionary<string, string> contentSources)
+    public static void Save(string path, string compilerId, string host, string commit, ObjectId journal, IReadOnlySet<string> readPaths, IReadOnlyDictionary<string, string> copiedFiles)
     {
-        var fields = readPaths.Concat(contentSources.Keys).Concat(contentSources.Values).Append(host).Append(commit);
+        var fields = readPaths.Concat(copiedFiles.Keys).Concat(copiedFiles.Values).Append(host).Append(commit);
         var text = new StringBuilder();
         foreach (var file in readPaths.Order(StringComparer.Ordinal))
         {
             text.Append("r\t").Append(file).Append('\n');
         }
 
-        foreach (var (journalPath, repoFile) in contentSources)
+        foreach (var (journalPath, repoFile) in copiedFiles)
         {
             text.Append("c\t").Append(journalPath).Append('\t').Append(repoFile).Append('\n');
         }

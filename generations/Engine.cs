@@ -276,7 +276,7 @@ public sealed partial class Engine : IDisposable
             }
             else
             {
-                CompileBasis.Save(BasisPath, CompileMemo.CompilerId, _options.HostId, target.Commit!, target.JournalId, compiled.ReadPaths, compiled.ContentSources);
+                CompileBasis.Save(BasisPath, CompileMemo.CompilerId, _options.HostId, target.Commit!, target.JournalId, compiled.ReadPaths, compiled.CopiedFiles);
             }
         }
 

@@ -78,8 +78,11 @@ public sealed class CompileResult
     /// <summary>For each COPY path whose content comes from a repo file: that file (relative to the repo root), with " (template)" when expanded.</summary>
     public IReadOnlyDictionary<string, string> ContentSources { get; }
 
-    /// <summary>The repo files whose content the evaluation read (<c>.gen</c> files, templates); with <see cref="ContentSources"/>, what <see cref="ConfigCompiler.Recompile"/> needs.</summary>
+    /// <summary>The repo files whose content the evaluation read (<c>.gen</c> files, templates); with <see cref="CopiedFiles"/>, what <see cref="ConfigCompiler.Recompile"/> needs.</summary>
     public IReadOnlySet<string> ReadPaths { get; init; } = new HashSet<string>();
+
+    /// <summary>For each COPY path whose payload is a repo file copied as it is (no template): that file.</summary>
+    public IReadOnlyDictionary<string, string> CopiedFiles { get; init; } = new Dictionary<string, string>();
 
     /// <summary>Work done.</summary>
     public CompileStatistics Statistics { get; }
@@ -185,21 +188,26 @@ public static class ConfigCompiler
             ObjectsChecked = payloads.ObjectsChecked,
         };
         var contentSources = new Dictionary<string, string>(StringComparer.Ordinal);
+        var copiedFiles = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var decl in ordered)
         {
-            var from = decl.Payload switch
+            switch (decl.Payload)
             {
-                EntryPayload e => e.Entry.Path,
-                BytesPayload { Template: { } t } => t + " (template)",
-                _ => null,
-            };
-            if (from is not null)
-            {
-                contentSources[decl.Step.Identity.Name] = from;
+                case EntryPayload e:
+                    contentSources[decl.Step.Identity.Name] = e.Entry.Path;
+                    copiedFiles[decl.Step.Identity.Name] = e.Entry.Path;
+                    break;
+                case BytesPayload { Template: { } t }:
+                    contentSources[decl.Step.Identity.Name] = t + " (template)";
+                    break;
             }
         }
 
-        return new CompileResult(diagnostics, journal, text, journalId, stats, contentSources, store is null ? null : payloads) { ReadPaths = evaluator.ReadPaths };
+        return new CompileResult(diagnostics, journal, text, journalId, stats, contentSources, store is null ? null : payloads)
+        {
+            ReadPaths = evaluator.ReadPaths,
+            CopiedFiles = copiedFiles,
+        };
     }
 
     /// <summary>The journal of a tree that differs from an already compiled one only in the content of some regular files,
@@ -217,18 +225,18 @@ public static class ConfigCompiler
     /// </remarks>
     /// <param name="previous">The earlier compile's journal, for the same host and compiler.</param>
     /// <param name="readPaths">That compile's <see cref="CompileResult.ReadPaths"/>.</param>
-    /// <param name="contentSources">That compile's <see cref="CompileResult.ContentSources"/>, or at least its entries for the
+    /// <param name="copiedFiles">That compile's <see cref="CompileResult.CopiedFiles"/>, or at least its entries for the
     /// changed files (the result carries what it is given).</param>
     /// <param name="changed">The regular files whose content differs, as entries of <paramref name="tree"/> (new content keys).</param>
     /// <param name="tree">The new tree, to read the changed files from.</param>
     /// <param name="store">Where payloads and the journal go.</param>
     /// <param name="threads">Threads that read and hash payloads; 0 means one per core.</param>
-    public static CompileResult? Recompile(Journal.Journal previous, IReadOnlySet<string> readPaths, IReadOnlyDictionary<string, string> contentSources,
+    public static CompileResult? Recompile(Journal.Journal previous, IReadOnlySet<string> readPaths, IReadOnlyDictionary<string, string> copiedFiles,
         IReadOnlyList<SourceEntry> changed, ISourceTree tree, Store.Store store, int threads = 0)
     {
         ArgumentNullException.ThrowIfNull(previous);
         ArgumentNullException.ThrowIfNull(readPaths);
-        ArgumentNullException.ThrowIfNull(contentSources);
+        ArgumentNullException.ThrowIfNull(copiedFiles);
         ArgumentNullException.ThrowIfNull(changed);
         ArgumentNullException.ThrowIfNull(store);
         var clock = Stopwatch.StartNew();
@@ -243,10 +251,9 @@ public static class ConfigCompiler
             byRepoFile[entry.Path] = entry;
         }
 
-        // The COPY steps to give a new payload: those whose content is a changed file (a template's is never one: its
-        // source is in readPaths).
+        // The COPY steps to give a new payload: those that copy a changed file as it is.
         var targets = new Dictionary<string, SourceEntry>(StringComparer.Ordinal);
-        foreach (var (journalPath, repoFile) in contentSources)
+        foreach (var (journalPath, repoFile) in copiedFiles)
         {
             if (byRepoFile.TryGetValue(repoFile, out var entry))
             {
@@ -297,6 +304,6 @@ public static class ConfigCompiler
             ObjectsChecked = payloads.ObjectsChecked,
             Incremental = true,
         };
-        return new CompileResult(new DiagnosticBag(), journal, text, journalId, stats, contentSources, payloads) { ReadPaths = readPaths };
+        return new CompileResult(new DiagnosticBag(), journal, text, journalId, stats, copiedFiles, payloads) { ReadPaths = readPaths, CopiedFiles = copiedFiles };
     }
 }

@@ -48,6 +48,22 @@ public sealed class RecompileTests : IDisposable
         Assert.Equal(before.Text, Recompile(repo, first, second, before)!.Text);
     }
 
+    [Fact]
+    public void A_copied_file_named_like_a_templates_label_patches_only_its_own_step()
+    {
+        using var repo = new TestRepo();
+        repo.Write("main.gen", """
+            file "/etc/a" { source = "tpl"  template = true }
+            file "/etc/b" { source = "tpl (template)" }
+            """ + "\n").Write("tpl", "host ${host.id}\n").Write("tpl (template)", "plain\n");
+        var first = repo.Commit("first");
+        var before = Compile(repo, first);
+        repo.Write("tpl (template)", "plain, changed\n");
+        var second = repo.Commit("the plain file");
+
+        Assert.Equal(Compile(repo, second).Text, Recompile(repo, first, second, before)!.Text);
+    }
+
     [Theory]
     [InlineData("a .gen file", "main.gen")]
     [InlineData("an included .gen file", "more.gen")]
@@ -137,6 +153,6 @@ public sealed class RecompileTests : IDisposable
 
         // The earlier journal as a switch has it: parsed back from its stored text.
         var previous = JournalParser.Parse(_store.ReadAllBytes(before.JournalId!.Value), "previous").GetJournalOrThrow();
-        return ConfigCompiler.Recompile(previous, before.ReadPaths, before.ContentSources, changed, tree, _store);
+        return ConfigCompiler.Recompile(previous, before.ReadPaths, before.CopiedFiles, changed, tree, _store);
     }
 }
