@@ -22,36 +22,16 @@ internal sealed record CompileBasis(string CompilerId, string Host, string Commi
     /// <summary>Reads the basis at <paramref name="path"/> (its first file); null when there is none or it does not parse.</summary>
     public static CompileBasis? Load(string path)
     {
-        string[] lines;
-        try
-        {
-            lines = File.ReadAllLines(path);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            return null;
-        }
-
-        return lines.Length == 6 && lines[0] == Magic && ObjectId.TryParse(lines[4], out var journal) && ObjectId.TryParse(lines[5], out var digest)
+        // Six lines, each ending in '\n' (WriteHeader): seven pieces, the last one empty.
+        var lines = DurableFile.TryReadAll(path) is { } bytes ? Encoding.UTF8.GetString(bytes).Split('\n') : [];
+        return lines.Length == 7 && lines[6].Length == 0 && lines[0] == Magic && ObjectId.TryParse(lines[4], out var journal) && ObjectId.TryParse(lines[5], out var digest)
             ? new CompileBasis(lines[1], lines[2], lines[3], journal, digest)
             : null;
     }
 
     /// <summary>The sources file of this basis; null when it is missing or is not the one this basis names.</summary>
-    public BasisSources? LoadSources(string path)
-    {
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(SourcesPath(path));
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            return null;
-        }
-
-        return Blake3.Hash(bytes) == SourcesDigest ? BasisSources.Parse(bytes) : null;
-    }
+    public BasisSources? LoadSources(string path) =>
+        DurableFile.TryReadAll(SourcesPath(path)) is { } bytes && Blake3.Hash(bytes) == SourcesDigest ? BasisSources.Parse(bytes) : null;
 
     /// <summary>Records a full compile: both files. Never throws for a file system error (it runs after a switch's commit point).</summary>
     public static void Save(string path, string compilerId, string host, string commit, ObjectId journal, IReadOnlySet<string> readPaths, IReadOnlyDictionary<string, string> copiedFiles)

@@ -150,6 +150,20 @@ public static class DurableFile
         }
     }
 
+    /// <summary>The whole content of <paramref name="path"/>, or null when it or its folder does not exist: for the
+    /// optional files (caches, memos) that are written with this class and read back in one piece.</summary>
+    public static byte[]? TryReadAll(string path)
+    {
+        try
+        {
+            return File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+    }
+
     internal static void TryDelete(string path)
     {
         try

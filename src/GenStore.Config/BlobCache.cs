@@ -81,12 +81,7 @@ internal sealed class BlobCache
     public static BlobCache Open(Store.Store store)
     {
         var cache = new BlobCache(store, System.IO.Path.Combine(store.Folder, "cache", FileName));
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(cache._path);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        if (DurableFile.TryReadAll(cache._path) is not { } bytes)
         {
             return cache;
         }
