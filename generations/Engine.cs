@@ -270,7 +270,7 @@ public sealed partial class Engine : IDisposable
 
             // What the next switch may derive its journal from, now that this commit is the current generation's. A
             // derived compile's sources are its basis's (it carries only the changed files' part of them).
-            if (compiled.Statistics.Incremental && DerivedFrom is { } basis)
+            if (target.DerivedFrom is { } basis)
             {
                 basis.SaveDerived(BasisPath, target.Commit!, target.JournalId);
             }
@@ -565,12 +565,16 @@ public sealed partial class Engine : IDisposable
             throw new InputException($"no config repository at {repo}; run 'gen init <url>' or pass --repo PATH");
         }
 
-        GitCommit commit;
+        // One repository handle and one revision lookup serve both the derived and the full compile.
+        using var source = GitSource.Open(repo);
+        var commit = source.Resolve(target);
+        using var tree = source.TreeAt(commit);
+        CompileBasis? basis = null;
         CompileResult result;
         using (EarlyWriteback.Always(Store.Folder))
         {
-            (commit, result) = (current is null ? null : Recompile(target, repo, current))
-                ?? RepoCompiler.Compile(new CompileRequest(target, repo, _options.HostId, _options.StateFolder), Store);
+            (basis, var derived) = current is null ? default : Recompile(commit, tree, current);
+            result = derived ?? ConfigCompiler.Compile(tree, new CompileOptions(_options.HostId), Store);
         }
 
         var journal = result.GetJournalOrThrow();
@@ -579,41 +583,37 @@ public sealed partial class Engine : IDisposable
         Memo.Remember(commit.Sha, _options.HostId, result.JournalId!.Value);
         LastCompile = result.Statistics;
         var branch = Regex.IsMatch(target, "^[0-9a-f]{4,40}$") ? null : target;
-        return new Target(result.JournalId!.Value, journal, commit.Sha, branch, null) { PayloadsStored = true, Compiled = result };
+        return new Target(result.JournalId!.Value, journal, commit.Sha, branch, null) { PayloadsStored = true, Compiled = result, DerivedFrom = basis };
     }
 
-    /// <summary>The compile of <paramref name="target"/> derived from the current generation's journal (<see cref="ConfigCompiler.Recompile"/>),
-    /// when the recorded <see cref="CompileBasis"/> describes that journal and the commits differ only in the content of
-    /// regular files; null when a full compile is needed.</summary>
-    private (GitCommit Commit, CompileResult Result)? Recompile(string target, string repo, Preloaded current)
+    /// <summary>The compile of <paramref name="tree"/> derived from the current generation's journal (<see cref="ConfigCompiler.Recompile"/>),
+    /// with the basis it was derived from, when the recorded <see cref="CompileBasis"/> describes that journal and the
+    /// commits differ only in the content of regular files; both null when a full compile is needed.</summary>
+    private (CompileBasis? Basis, CompileResult? Result) Recompile(GitCommit commit, GitTree tree, Preloaded current)
     {
         var generation = Db.Current;
         if (generation?.Commit is null || current.Journal != generation.Journal || CompileBasis.Load(BasisPath) is not { } basis ||
             basis.CompilerId != CompileMemo.CompilerId || basis.Host != _options.HostId || basis.Commit != generation.Commit || basis.Journal != generation.Journal)
         {
-            return null;
+            return default;
         }
 
         try
         {
-            using var source = GitSource.Open(repo);
-            var commit = source.Resolve(target);
-            using var tree = source.TreeAt(commit);
             if (commit.Sha == basis.Commit || tree.ContentChangesSince(new GitCommit(basis.Commit, string.Empty), RecompileMaxFiles) is not { } changed ||
                 basis.LoadSources(BasisPath) is not { } sources)
             {
-                return null;
+                return default;
             }
 
             var copies = sources.CopiesOf(changed.Select(c => c.Path));
             var result = ConfigCompiler.Recompile(current.Parsed.GetAwaiter().GetResult(), sources.ReadPaths, copies, changed, tree, Store);
-            DerivedFrom = result is null ? null : basis;
-            return result is null ? null : (commit, result);
+            return result is null ? default : (basis, result);
         }
-        catch (Exception e) when (e is IOException or InputException)
+        catch (IOException)
         {
-            // An unknown revision, a base commit gone from the mirror: the full compile meets it again and reports it.
-            return null;
+            // The base commit gone from the mirror (a force-push and gc): the full compile needs none of it.
+            return default;
         }
     }
 
@@ -649,8 +649,6 @@ public sealed partial class Engine : IDisposable
     /// <summary>What the last compile of this engine did (for tests and traces).</summary>
     internal CompileStatistics? LastCompile { get; private set; }
 
-    // The basis the last compile was derived from, when it was.
-    private CompileBasis? DerivedFrom { get; set; }
 
     private Target ResolveGeneration(Generation generation) =>
         new(generation.Journal, LoadJournal(generation.Journal), generation.Commit, generation.Branch, generation.Number, generation.Track);
@@ -783,5 +781,8 @@ public sealed partial class Engine : IDisposable
 
         /// <summary>The compile that produced the journal in this process, if one did.</summary>
         public CompileResult? Compiled { get; init; }
+
+        /// <summary>The basis <see cref="Compiled"/> was derived from, when it was a derived compile.</summary>
+        public CompileBasis? DerivedFrom { get; init; }
     }
 }
